@@ -1,0 +1,293 @@
+"""The improvement plan: themes, objectives, key actions, quarterly RAG and narrative updates."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class Rag(models.TextChoices):
+    """Red / amber / green status; the word is always shown beside the colour."""
+
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+RAG_VALUES = [value for value, _ in Rag.choices]
+
+
+def rag_check(field: str, *, allow_blank: bool) -> Q:
+    """Return a constraint condition that `field` holds a RAG value (or is blank)."""
+    condition = Q(**{f"{field}__in": RAG_VALUES})
+    return condition | Q(**{field: ""}) if allow_blank else condition
+
+
+def financial_year_of(day: datetime.date) -> int:
+    """Return the starting calendar year of the financial year (April to March) holding `day`."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def quarter_of(day: datetime.date) -> int:
+    """Return the financial-year quarter (Q1 = April to June ... Q4 = January to March) of `day`."""
+    return ((day.month - 4) % 12) // 3 + 1
+
+
+def financial_year_label(year: int) -> str:
+    """Return the label of a financial year, e.g. 2021 -> '2021/22'."""
+    return f"{year}/{str(year + 1)[-2:]}"
+
+
+class Plan(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    council = models.CharField(max_length=120, default="Torbay Council")
+    senior_responsible_officer = models.CharField(max_length=120, blank=True)
+    report_date = models.DateField(null=True, blank=True, help_text="Date of report.")
+    overall_status = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    overall_narrative = models.TextField(blank=True, help_text="Safe HTML.")
+    source = models.CharField(max_length=200, blank=True, help_text="Where the data came from.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-report_date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=rag_check("overall_status", allow_blank=True),
+                name="plan_overall_status_is_rag",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plans:plan_detail", kwargs={"slug": self.slug})
+
+
+class Theme(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="themes")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+    overview_narrative = models.TextField(blank=True, help_text="Safe HTML.")
+    overview_rag = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="theme_number_unique_in_plan"),
+            models.CheckConstraint(
+                condition=rag_check("overview_rag", allow_blank=True), name="theme_overview_rag_is_rag"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Theme {self.number}: {self.title}"
+
+
+class Objective(models.Model):
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="objectives")
+    order = models.PositiveSmallIntegerField(default=0)
+    lead_officer = models.CharField(max_length=200, blank=True)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["theme", "order", "id"]
+
+    def __str__(self) -> str:
+        text = self.description if len(self.description) <= 80 else self.description[:77] + "…"
+        return f"{self.lead_officer}: {text}" if self.lead_officer else text
+
+
+class KeyAction(models.Model):
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_actions")
+    order = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField(help_text="Safe HTML.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_key_actions",
+        help_text="The head of service who may update this action.",
+    )
+    owner_name = models.CharField(max_length=200, blank=True, help_text="Owner as written.")
+    by_when = models.CharField(max_length=120, blank=True)
+    # The 2016 action tracker's columns (seeds 001 and 004).
+    how = models.TextField(blank=True, help_text="How? Safe HTML.")
+    success_measures = models.TextField(blank=True, help_text="Safe HTML.")
+    baseline = models.TextField(blank=True, help_text="Safe HTML.")
+    target = models.TextField(blank=True, help_text="Target / date. Safe HTML.")
+    outcome = models.TextField(blank=True, help_text="Quarterly outcome. Safe HTML.")
+    current_status = models.TextField(blank=True, help_text="Safe HTML.")
+    # Optimistic locking: every save through the services bumps it; a stale form is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["objective", "order", "id"]
+
+    def __str__(self) -> str:
+        from django.utils.html import strip_tags
+
+        text = strip_tags(self.description)
+        return text if len(text) <= 90 else text[:87] + "…"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plans:action_detail", kwargs={"pk": self.pk})
+
+
+class QuarterRag(models.Model):
+    """The RAG of one key action in one quarter of one financial year."""
+
+    key_action = models.ForeignKey(KeyAction, on_delete=models.CASCADE, related_name="quarter_rags")
+    financial_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="Starting year: 2021 means 2021/22.",
+    )
+    quarter = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="Q1 = April–June, Q2 = July–September, Q3 = October–December, Q4 = January–March.",
+    )
+    rag = models.CharField(max_length=5, choices=Rag.choices)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    set_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["key_action", "financial_year", "quarter"]
+        verbose_name = "quarter RAG"
+        verbose_name_plural = "quarter RAGs"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_action", "financial_year", "quarter"], name="one_rag_per_action_quarter"
+            ),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="quarter_is_1_to_4"),
+            models.CheckConstraint(condition=rag_check("rag", allow_blank=False), name="quarter_rag_is_rag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{financial_year_label(self.financial_year)} Q{self.quarter}: {self.get_rag_display()}"
+
+
+class ActionUpdate(models.Model):
+    """A dated narrative update on a key action: progress, barriers, next steps. Never edited."""
+
+    key_action = models.ForeignKey(KeyAction, on_delete=models.CASCADE, related_name="updates")
+    financial_year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
+    progress = models.TextField(blank=True, help_text="Safe HTML.")
+    barriers = models.TextField(blank=True, help_text="Safe HTML.")
+    next_steps = models.TextField(blank=True, help_text="Safe HTML.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_name = models.CharField(max_length=200, blank=True, help_text="Author as written.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["key_action", "-created_at", "-id"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="update_quarter_is_1_to_4"),
+            models.CheckConstraint(
+                condition=~Q(progress="", barriers="", next_steps=""), name="update_is_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Update of {self.created_at:%d/%m/%Y} (Q{self.quarter} {financial_year_label(self.financial_year)})"
+
+
+class KeyPriority(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="key_priorities")
+    ref = models.CharField(max_length=20)
+    description = models.TextField()
+    owner_name = models.CharField(max_length=200, blank=True)
+    by_when = models.CharField(max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "id"]
+        verbose_name_plural = "key priorities"
+        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="key_priority_ref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ref}. {self.description[:80]}"
+
+
+class MediumTermDevelopment(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="medium_term_developments")
+    ref = models.CharField(max_length=20)
+    description = models.TextField()
+    by_when = models.CharField(max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="medium_term_ref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ref}. {self.description[:80]}"
+
+
+class RagGuidance(models.Model):
+    """What each RAG means in a plan (seed 000's 'Guidance for RAG status', seed 003's key)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rag_guidance")
+    rag = models.CharField(max_length=5, choices=Rag.choices)
+    overall_rating = models.TextField(blank=True)
+    action_rating = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        verbose_name_plural = "RAG guidance"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "rag"], name="one_guidance_per_rag"),
+            models.CheckConstraint(condition=rag_check("rag", allow_blank=False), name="guidance_rag_is_rag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rag_display()} guidance"
+
+
+class OfstedRecommendation(models.Model):
+    """An Ofsted recommendation with its progress RAG at a snapshot date (seed 003)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="ofsted_recommendations")
+    number = models.PositiveSmallIntegerField()
+    recommendation = models.TextField()
+    rag = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    comments = models.TextField(blank=True, help_text="Safe HTML.")
+    snapshot_date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="recommendation_number_unique"),
+            models.CheckConstraint(condition=rag_check("rag", allow_blank=True), name="recommendation_rag_is_rag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recommendation {self.number}"

@@ -1,0 +1,48 @@
+"""Shared fixtures: one signed-in user per role, and the real seed data loaded once per test."""
+
+import pytest
+from django.core.management import call_command
+
+from plans import permissions
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def make_user(db):
+    """Return a function that makes a user in the given role groups."""
+
+    def make(username: str, *roles: str, **kwargs):
+        return UserFactory(username=username, groups=roles, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def sro(make_user):
+    return make_user("sro", permissions.SRO, first_name="Nancy", last_name="Meehan")
+
+
+@pytest.fixture
+def head_of_service(make_user):
+    return make_user("becky.thompson", permissions.HEAD_OF_SERVICE, first_name="Becky", last_name="Thompson")
+
+
+@pytest.fixture
+def other_head_of_service(make_user):
+    return make_user("rachel.setter", permissions.HEAD_OF_SERVICE, first_name="Rachel", last_name="Setter")
+
+
+@pytest.fixture
+def performance_user(make_user):
+    return make_user("performance", permissions.PERFORMANCE_TEAM, is_staff=True)
+
+
+@pytest.fixture
+def admin_user_(make_user):
+    return make_user("admin", permissions.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def demo(db):
+    """Load the real demo data (fixtures from the seeds and the demo users) via setup_demo."""
+    call_command("setup_demo", verbosity=0)

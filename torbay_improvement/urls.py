@@ -1,0 +1,22 @@
+"""Root URLs: sign-in, the admin, and one include per app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="plans:plan_list", permanent=False), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("plans.urls")),
+    path("kpis/", include("kpis.urls")),
+    path("risks/", include("risks.urls")),
+]
+
+admin.site.site_header = "Improvement Tracker administration"
+admin.site.site_title = "Improvement Tracker"
+admin.site.index_title = "Plans, KPIs and risks"
+# The admin's own login page must also be reachable signed out; LoginRequiredMiddleware leaves
+# the admin to its own login view.
