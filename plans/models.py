@@ -43,7 +43,25 @@ def financial_year_label(year: int) -> str:
     return f"{year}/{str(year + 1)[-2:]}"
 
 
-class Plan(models.Model):
+class SanitizedHtmlMixin:
+    """Models whose `html_fields` hold narrative HTML sanitise them in `clean()`.
+
+    `full_clean()` runs on every write: services call it, and so do the admin's model forms.
+    """
+
+    html_fields: tuple[str, ...] = ()
+
+    def clean(self) -> None:
+        from plans.html import sanitize_html
+
+        super().clean()
+        for name in self.html_fields:
+            setattr(self, name, sanitize_html(getattr(self, name)))
+
+
+class Plan(SanitizedHtmlMixin, models.Model):
+    html_fields = ("overall_narrative",)
+
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     council = models.CharField(max_length=120, default="Torbay Council")
@@ -75,7 +93,9 @@ class Plan(models.Model):
         return reverse("plans:plan_detail", kwargs={"slug": self.slug})
 
 
-class Theme(models.Model):
+class Theme(SanitizedHtmlMixin, models.Model):
+    html_fields = ("overview_narrative",)
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="themes")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
@@ -111,7 +131,9 @@ class Objective(models.Model):
         return f"{self.lead_officer}: {text}" if self.lead_officer else text
 
 
-class KeyAction(models.Model):
+class KeyAction(SanitizedHtmlMixin, models.Model):
+    html_fields = ("description", "how", "success_measures", "baseline", "target", "outcome", "current_status")
+
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_actions")
     order = models.PositiveSmallIntegerField(default=0)
     description = models.TextField(help_text="Safe HTML.")
@@ -189,8 +211,10 @@ class QuarterRag(models.Model):
         return f"{financial_year_label(self.financial_year)} Q{self.quarter}: {self.get_rag_display()}"
 
 
-class ActionUpdate(models.Model):
+class ActionUpdate(SanitizedHtmlMixin, models.Model):
     """A dated narrative update on a key action: progress, barriers, next steps. Never edited."""
+
+    html_fields = ("progress", "barriers", "next_steps")
 
     key_action = models.ForeignKey(KeyAction, on_delete=models.CASCADE, related_name="updates")
     financial_year = models.PositiveSmallIntegerField()
@@ -209,9 +233,7 @@ class ActionUpdate(models.Model):
         get_latest_by = "created_at"
         constraints = [
             models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="update_quarter_is_1_to_4"),
-            models.CheckConstraint(
-                condition=~Q(progress="", barriers="", next_steps=""), name="update_is_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(progress="", barriers="", next_steps=""), name="update_is_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -270,8 +292,10 @@ class RagGuidance(models.Model):
         return f"{self.get_rag_display()} guidance"
 
 
-class OfstedRecommendation(models.Model):
+class OfstedRecommendation(SanitizedHtmlMixin, models.Model):
     """An Ofsted recommendation with its progress RAG at a snapshot date (seed 003)."""
+
+    html_fields = ("comments",)
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="ofsted_recommendations")
     number = models.PositiveSmallIntegerField()

@@ -65,3 +65,21 @@ def can_edit_key_action(user: AnyUser, key_action) -> bool:
     if is_administrator(user):
         return True
     return user.is_authenticated and user.is_active and key_action.owner_id == user.pk
+
+
+# Model permissions each role holds (the Administrator group holds every permission of these apps).
+ADMINISTERED_APPS = ("plans", "kpis", "risks", "auth")
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    SRO: (),
+    HEAD_OF_SERVICE: (),
+    PERFORMANCE_TEAM: (
+        "kpis.view_measure",
+        "kpis.import_measure",
+        "kpis.export_measure",
+        "kpis.view_measurevalue",
+        "kpis.view_measureyear",
+        "kpis.view_benchmark",
+        "kpis.view_kpiimport",
+    ),
+    ADMINISTRATOR: (),
+}

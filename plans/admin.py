@@ -1,0 +1,175 @@
+"""Admin for the plans app: every model, with useful columns, filters, search and inlines."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from plans.models import (
+    ActionUpdate,
+    KeyAction,
+    KeyPriority,
+    MediumTermDevelopment,
+    Objective,
+    OfstedRecommendation,
+    Plan,
+    QuarterRag,
+    RagGuidance,
+    Theme,
+)
+
+
+class ThemeInline(admin.TabularInline):
+    model = Theme
+    fields = ("number", "title", "overview_rag")
+    extra = 0
+    show_change_link = True
+
+
+class KeyPriorityInline(admin.TabularInline):
+    model = KeyPriority
+    extra = 0
+
+
+class MediumTermDevelopmentInline(admin.TabularInline):
+    model = MediumTermDevelopment
+    extra = 0
+
+
+class RagGuidanceInline(admin.TabularInline):
+    model = RagGuidance
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "council", "senior_responsible_officer", "report_date", "overall_status")
+    list_filter = ("overall_status", "council")
+    search_fields = ("title", "council", "senior_responsible_officer")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "report_date"
+    inlines = (ThemeInline, KeyPriorityInline, MediumTermDevelopmentInline, RagGuidanceInline)
+
+
+class ObjectiveInline(admin.StackedInline):
+    model = Objective
+    fields = ("order", "lead_officer", "description")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Theme)
+class ThemeAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "plan", "overview_rag", "objective_count")
+    list_filter = ("plan", "overview_rag")
+    search_fields = ("title", "overview_narrative")
+    list_select_related = ("plan",)
+    inlines = (ObjectiveInline,)
+
+    @admin.display(description="Objectives")
+    def objective_count(self, obj):
+        return obj.objectives.count()
+
+
+class KeyActionInline(admin.StackedInline):
+    model = KeyAction
+    fields = ("order", "description", "owner", "owner_name", "by_when")
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ("owner",)
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "theme", "lead_officer")
+    list_filter = ("theme__plan", "theme", "lead_officer")
+    search_fields = ("description", "lead_officer")
+    list_select_related = ("theme__plan",)
+    inlines = (KeyActionInline,)
+
+
+class QuarterRagInline(admin.TabularInline):
+    model = QuarterRag
+    fields = ("financial_year", "quarter", "rag", "set_by", "set_at")
+    readonly_fields = ("set_by", "set_at")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ActionUpdateInline(admin.StackedInline):
+    model = ActionUpdate
+    fields = ("financial_year", "quarter", "progress", "barriers", "next_steps", "author_name", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KeyAction)
+class KeyActionAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "owner_name", "owner", "by_when", "theme_number", "updated_at")
+    list_filter = ("objective__theme__plan", "objective__theme", "owner")
+    search_fields = ("description", "owner_name", "owner__username", "owner__last_name")
+    list_select_related = ("owner", "objective__theme")
+    autocomplete_fields = ("owner", "objective")
+    readonly_fields = ("version", "updated_at")
+    inlines = (QuarterRagInline, ActionUpdateInline)
+
+    @admin.display(description="Theme", ordering="objective__theme__number")
+    def theme_number(self, obj):
+        return obj.objective.theme.number
+
+    def save_model(self, request, obj, form, change):
+        # An admin edit is a change too: a head of service's form opened before it is now stale.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(QuarterRag)
+class QuarterRagAdmin(SimpleHistoryAdmin):
+    list_display = ("key_action", "financial_year", "quarter", "rag", "set_by", "set_at")
+    list_filter = ("financial_year", "quarter", "rag", "key_action__objective__theme__plan")
+    search_fields = ("key_action__description",)
+    list_select_related = ("key_action", "set_by")
+    autocomplete_fields = ("key_action",)
+
+
+@admin.register(ActionUpdate)
+class ActionUpdateAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "key_action", "author_name", "created_at")
+    list_filter = ("financial_year", "quarter", "key_action__objective__theme__plan")
+    search_fields = ("progress", "barriers", "next_steps", "author_name", "key_action__description")
+    list_select_related = ("key_action",)
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("key_action", "author")
+
+
+@admin.register(KeyPriority)
+class KeyPriorityAdmin(admin.ModelAdmin):
+    list_display = ("ref", "plan", "owner_name", "by_when")
+    list_filter = ("plan",)
+    search_fields = ("description", "owner_name")
+
+
+@admin.register(MediumTermDevelopment)
+class MediumTermDevelopmentAdmin(admin.ModelAdmin):
+    list_display = ("ref", "plan", "by_when")
+    list_filter = ("plan",)
+    search_fields = ("description",)
+
+
+@admin.register(RagGuidance)
+class RagGuidanceAdmin(admin.ModelAdmin):
+    list_display = ("plan", "rag", "overall_rating", "action_rating")
+    list_filter = ("plan", "rag")
+
+
+@admin.register(OfstedRecommendation)
+class OfstedRecommendationAdmin(SimpleHistoryAdmin):
+    list_display = ("number", "plan", "rag", "snapshot_date")
+    list_filter = ("plan", "rag")
+    search_fields = ("recommendation", "comments")

@@ -1,0 +1,69 @@
+"""The head of service's quarterly update form."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.utils import timezone
+
+from plans.html import sanitize_html
+from plans.models import Rag, financial_year_label, financial_year_of
+from plans.services import EMPTY_UPDATE_MESSAGE
+
+QUARTER_CHOICES = [
+    (1, "Q1 (April to June)"),
+    (2, "Q2 (July to September)"),
+    (3, "Q3 (October to December)"),
+    (4, "Q4 (January to March)"),
+]
+RAG_HELP = "Red: significant delay or not delivering. Amber: minor delay or limited evidence. Green: on track."
+NARRATIVE_HELP = "Plain text or simple formatting: paragraphs, lists, bold and italics."
+
+
+def financial_year_choices(first_year: int = 2015) -> list[tuple[int, str]]:
+    """Return the selectable financial years, newest first (up to next year)."""
+    last = financial_year_of(timezone.localdate()) + 1
+    return [(year, financial_year_label(year)) for year in range(last, first_year - 1, -1)]
+
+
+class ActionUpdateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    financial_year = forms.TypedChoiceField(coerce=int, label="Financial year")
+    quarter = forms.TypedChoiceField(choices=QUARTER_CHOICES, coerce=int, label="Quarter")
+    rag = forms.ChoiceField(
+        choices=Rag.choices, widget=forms.RadioSelect, label="RAG status for the quarter", help_text=RAG_HELP
+    )
+    progress = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=NARRATIVE_HELP)
+    barriers = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Next steps")
+
+    error_messages = {
+        "empty": EMPTY_UPDATE_MESSAGE,
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["financial_year"].choices = financial_year_choices()
+        self.fields["quarter"].error_messages["invalid_choice"] = "Choose a quarter from Q1 to Q4."
+        self.fields["financial_year"].error_messages["invalid_choice"] = "Choose a financial year from the list."
+        self.fields["rag"].error_messages["invalid_choice"] = "Choose Red, Amber or Green."
+        self.fields["rag"].error_messages["required"] = "Choose the quarter's RAG status: Red, Amber or Green."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "version",
+            Div(Div("financial_year", css_class="col-md-3"), Div("quarter", css_class="col-md-4"), css_class="row"),
+            Field("rag"),
+            "progress",
+            "barriers",
+            "next_steps",
+            Submit("save", "Save update", css_class="btn-primary"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        texts = [sanitize_html(cleaned.get(name, "")) for name in ("progress", "barriers", "next_steps")]
+        if not any(texts):
+            raise forms.ValidationError(self.error_messages["empty"], code="empty")
+        return cleaned

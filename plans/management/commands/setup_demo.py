@@ -1,0 +1,23 @@
+"""Load Torbay's demo data and users. Idempotent: running it again changes nothing."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from kpis import demo as kpis_demo
+from plans import demo as plans_demo
+from risks import demo as risks_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and load Torbay's plans, KPIs and risks from fixtures/ (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = plans_demo.users_load(password=settings.DEMO_PASSWORD)
+            plans = plans_demo.plans_load()
+            kpis_demo.load_demo(plan_slug=plans_demo.MAIN_PLAN_SLUG, stdout=self.stdout)
+            risks_demo.load_demo(plan_slug=plans_demo.MAIN_PLAN_SLUG, stdout=self.stdout)
+        if options["verbosity"]:
+            self.stdout.write(f"Users created: {', '.join(users) or 'none (all there)'}.")
+            self.stdout.write(f"Plans loaded: {', '.join(plans) or 'none (all there)'}.")

@@ -1,0 +1,257 @@
+"""Every write to the plans app: keyword-only, authorised, validated, atomic."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from plans import permissions
+from plans.html import sanitize_html
+from plans.models import (
+    ActionUpdate,
+    KeyAction,
+    KeyPriority,
+    MediumTermDevelopment,
+    Objective,
+    OfstedRecommendation,
+    Plan,
+    QuarterRag,
+    RagGuidance,
+    Theme,
+)
+
+EDIT_CONFLICT_MESSAGE = (
+    "Someone else saved this action while you were editing it, so your changes were not saved. "
+    "Their update is shown below; check it, then save yours again."
+)
+NOT_YOUR_ACTION_MESSAGE = "You can update only the key actions you own."
+EMPTY_UPDATE_MESSAGE = "Write what moved this quarter: fill in at least one of progress, barriers or next steps."
+
+
+class EditConflict(Exception):
+    """The key action changed since the editor loaded it; their save was refused."""
+
+    def __init__(self, message: str = EDIT_CONFLICT_MESSAGE):
+        super().__init__(message)
+        self.message = message
+
+
+def _save(instance, *, user: User | None = None) -> None:
+    """Validate and save one instance, recording `user` in its history if it keeps one."""
+    instance.full_clean()
+    if user is not None and hasattr(instance, "history"):
+        instance._history_user = user
+    instance.save()
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    update: ActionUpdate
+    quarter_rag: QuarterRag
+
+
+def key_action_update_add(
+    *,
+    user: User,
+    key_action: KeyAction,
+    expected_version: int,
+    financial_year: int,
+    quarter: int,
+    rag: str,
+    progress: str = "",
+    barriers: str = "",
+    next_steps: str = "",
+) -> UpdateResult:
+    """Add a narrative update to a key action and set its RAG for the quarter; return both rows.
+
+    Refuses (PermissionDenied) a user who may not edit the action, and (EditConflict) a save based
+    on a stale version of the action, so the first of two concurrent saves is kept.
+    """
+    if not permissions.can_edit_key_action(user, key_action):
+        raise PermissionDenied(NOT_YOUR_ACTION_MESSAGE)
+    progress, barriers, next_steps = (sanitize_html(v) for v in (progress, barriers, next_steps))
+    if not (progress or barriers or next_steps):
+        raise ValidationError(EMPTY_UPDATE_MESSAGE)
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = KeyAction.objects.filter(pk=key_action.pk, version=expected_version).update(
+            version=F("version") + 1, updated_at=now
+        )
+        if not claimed:
+            raise EditConflict()
+        update = ActionUpdate(
+            key_action=key_action,
+            financial_year=financial_year,
+            quarter=quarter,
+            progress=progress,
+            barriers=barriers,
+            next_steps=next_steps,
+            author=user,
+            author_name=user.get_full_name() or user.get_username(),
+            created_at=now,
+        )
+        _save(update)
+        quarter_rag = quarter_rag_set(
+            user=user, key_action=key_action, financial_year=financial_year, quarter=quarter, rag=rag, at=now
+        )
+    key_action.version = expected_version + 1
+    return UpdateResult(update=update, quarter_rag=quarter_rag)
+
+
+def quarter_rag_set(
+    *, user: User | None, key_action: KeyAction, financial_year: int, quarter: int, rag: str, at: datetime.datetime
+) -> QuarterRag:
+    """Set (create or change) the RAG of a key action for one quarter; return the row."""
+    quarter_rag = QuarterRag.objects.filter(
+        key_action=key_action, financial_year=financial_year, quarter=quarter
+    ).first() or QuarterRag(key_action=key_action, financial_year=financial_year, quarter=quarter)
+    if quarter_rag.pk and quarter_rag.rag == rag:
+        return quarter_rag
+    quarter_rag.rag = rag
+    quarter_rag.set_by = user
+    quarter_rag.set_at = at
+    _save(quarter_rag, user=user)
+    return quarter_rag
+
+
+# --- Roles ---------------------------------------------------------------------------------------
+
+
+def roles_ensure() -> dict[str, Group]:
+    """Create the role groups and give each the model permissions it needs; return them by name."""
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in permissions.ROLES}
+    for role, codes in permissions.ROLE_PERMISSIONS.items():
+        wanted = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        groups[role].permissions.add(*wanted)
+    admin_permissions = Permission.objects.filter(content_type__app_label__in=permissions.ADMINISTERED_APPS)
+    groups[permissions.ADMINISTRATOR].permissions.add(*admin_permissions)
+    return groups
+
+
+def user_ensure(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    roles: tuple[str, ...],
+    password: str,
+    staff: bool = False,
+    superuser: bool = False,
+) -> tuple[User, bool]:
+    """Create the user in the given roles unless the username exists; return (user, created)."""
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "is_staff": staff or superuser,
+            "is_superuser": superuser,
+        },
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        user.groups.add(*Group.objects.filter(name__in=roles))
+    return user, created
+
+
+# --- Loading a plan from fixture data -------------------------------------------------------------
+
+
+def _owner_for(name: str, users_by_name: dict[str, User]) -> User | None:
+    return users_by_name.get(name.strip().casefold())
+
+
+def plan_load(*, data: dict[str, Any]) -> tuple[Plan, bool]:
+    """Create the plan described by fixture data unless a plan with its slug exists; return (plan, created).
+
+    Owners are matched to users by full name; narrative HTML is sanitised on the way in.
+    """
+    existing = Plan.objects.filter(slug=data["slug"]).first()
+    if existing is not None:
+        return existing, False
+    users_by_name = {u.get_full_name().casefold(): u for u in User.objects.all() if u.get_full_name()}
+    with transaction.atomic():
+        plan = Plan(
+            slug=data["slug"],
+            title=data["title"],
+            council=data.get("council") or "Torbay Council",
+            senior_responsible_officer=data.get("senior_responsible_officer", ""),
+            report_date=_date(data.get("report_date")),
+            overall_status=data.get("overall_status", ""),
+            overall_narrative=data.get("overall_narrative", ""),
+            source=data.get("source", ""),
+        )
+        _save(plan)
+        for order, row in enumerate(data.get("key_priorities", [])):
+            _save(KeyPriority(plan=plan, order=order, **_pick(row, "ref", "description", "owner_name", "by_when")))
+        for order, row in enumerate(data.get("medium_term_developments", [])):
+            _save(MediumTermDevelopment(plan=plan, order=order, **_pick(row, "ref", "description", "by_when")))
+        for row in data.get("rag_guidance", []):
+            _save(RagGuidance(plan=plan, **_pick(row, "rag", "overall_rating", "action_rating")))
+        for row in data.get("ofsted_recommendations", []):
+            fields = _pick(row, "number", "recommendation", "rag", "comments")
+            _save(OfstedRecommendation(plan=plan, snapshot_date=_date(row.get("snapshot_date")), **fields))
+        for theme_row in data.get("themes", []):
+            theme = Theme(
+                plan=plan,
+                **_pick(theme_row, "number", "title", "overview_narrative", "overview_rag"),
+            )
+            _save(theme)
+            for objective_order, objective_row in enumerate(theme_row.get("objectives", [])):
+                objective = Objective(
+                    theme=theme, order=objective_order, **_pick(objective_row, "lead_officer", "description")
+                )
+                _save(objective)
+                for action_order, action_row in enumerate(objective_row.get("key_actions", [])):
+                    _action_load(objective, action_order, action_row, users_by_name)
+    return plan, True
+
+
+def _action_load(objective: Objective, order: int, row: dict[str, Any], users_by_name: dict[str, User]) -> None:
+    owner_name = row.get("owner_name") or objective.lead_officer
+    fields = _pick(
+        row, "description", "by_when", "how", "success_measures", "baseline", "target", "outcome", "current_status"
+    )
+    action = KeyAction(
+        objective=objective, order=order, owner_name=owner_name, owner=_owner_for(owner_name, users_by_name), **fields
+    )
+    _save(action)
+    for update_row in row.get("updates", []):
+        author = _owner_for(update_row.get("author_name", ""), users_by_name)
+        created_at = timezone.make_aware(datetime.datetime.combine(_date(update_row["date"]), datetime.time(12)))
+        update = ActionUpdate(
+            key_action=action,
+            author=author,
+            created_at=created_at,
+            **_pick(update_row, "financial_year", "quarter", "progress", "barriers", "next_steps", "author_name"),
+        )
+        _save(update)
+    for rag_row in row.get("quarter_rags", []):
+        at = timezone.make_aware(datetime.datetime.combine(objective.theme.plan.report_date, datetime.time(12)))
+        quarter_rag_set(
+            user=None,
+            key_action=action,
+            financial_year=rag_row["financial_year"],
+            quarter=rag_row["quarter"],
+            rag=rag_row["rag"],
+            at=at,
+        )
+
+
+def _pick(row: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: row[name] for name in names if name in row and row[name] is not None}
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
