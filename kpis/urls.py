@@ -1,7 +1,9 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from kpis import views
 
 app_name = "kpis"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="kpis/measure_list.html"), name="measure_list"),
+    path("", views.MeasureListView.as_view(), name="measure_list"),
+    path("<int:pk>/", views.MeasureDetailView.as_view(), name="measure_detail"),
 ]

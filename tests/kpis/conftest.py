@@ -1,0 +1,70 @@
+"""KPI test data: the real seed loaded through kpis.demo, and measures of any size built through the services."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from kpis import demo, services
+from kpis.models import BenchmarkKind, Polarity, Unit
+from tests.factories import PlanFactory, ThemeFactory
+
+SEED_THEMES = (
+    (1, "Leadership, Management and Governance"),
+    (2, "A robust model of social work practice"),
+    (3, "Sufficient and skilled workforce"),
+    (4, "Quality assurance and audit"),
+)
+
+
+@pytest.fixture
+def seed_plan(db):
+    """Return the July 2021 highlight plan with its four themes and the seed's KPIs loaded."""
+    plan = PlanFactory(
+        slug="torbay-2021-highlight",
+        title="Children's Services Improvement Plan highlight report",
+        report_date=datetime.date(2021, 7, 13),
+    )
+    for number, title in SEED_THEMES:
+        ThemeFactory(plan=plan, number=number, title=title)
+    demo.load_demo(plan_slug=plan.slug)
+    return plan
+
+
+def month_n(start: datetime.date, n: int) -> datetime.date:
+    index = start.year * 12 + start.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@pytest.fixture
+def make_measures(db):
+    """Return a function that builds `count` measures per theme, each with `months` monthly values, years and benchmarks."""
+
+    def make(*, plan=None, themes=2, count=2, months=3, start=datetime.date(2020, 7, 1)):
+        plan = plan or PlanFactory(report_date=datetime.date(2021, 7, 13))
+        measures = []
+        for theme_number in range(1, themes + 1):
+            theme = ThemeFactory(plan=plan, number=theme_number)
+            for index in range(count):
+                measure, _ = services.measure_update_or_create(
+                    plan=plan,
+                    theme=theme,
+                    ref=f"{theme_number}.{index + 1}",
+                    title=f"Measure {theme_number}.{index + 1}",
+                    order=index,
+                    unit=Unit.PERCENTAGE,
+                    decimals=1,
+                    polarity=Polarity.HIGHER_IS_BETTER,
+                )
+                for n in range(months):
+                    services.measure_value_set(measure=measure, month=month_n(start, n), value=Decimal(50 + n))
+                services.measure_value_set(measure=measure, month=month_n(start, months), value=None, note="TBC")
+                services.measure_year_set(measure=measure, financial_year=2019, outturn=Decimal("45.5"))
+                services.measure_year_set(
+                    measure=measure, financial_year=2021, target_min=Decimal(50), target_upper=Decimal(60)
+                )
+                services.benchmark_set(measure=measure, kind=BenchmarkKind.NATIONAL, value=Decimal("55.0"))
+                measures.append(measure)
+        return plan, measures
+
+    return make
