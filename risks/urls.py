@@ -1,7 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from risks import views
 
 app_name = "risks"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="risks/risk_list.html"), name="risk_list"),
+    path("", views.RiskListView.as_view(), name="risk_list"),
+    path("<int:pk>/", views.RiskDetailView.as_view(), name="risk_detail"),
+    path("<int:pk>/edit/", views.RiskUpdateView.as_view(), name="risk_edit"),
 ]

@@ -1,0 +1,209 @@
+"""Every write to the risk register: authorised, validated, atomic, and recorded in the history.
+
+`user=None` means a system job (the demo loader, a management command run by an operator): it is
+not authorised against a person and its history rows have no user. Views always pass request.user.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from plans.models import KeyAction, Objective, Plan, Theme
+from risks import permissions
+from risks.models import DatePrecision, Risk, RiskStatus, RiskType, score_of
+
+STALE_RISK_MESSAGE = (
+    "Someone else saved this risk while you were editing it, so your changes have not been saved. "
+    "Open the risk again to see their changes, then make yours."
+)
+NOT_YOUR_RISK_MESSAGE = "Only the risk's owner or an administrator can change it."
+CANNOT_CREATE_MESSAGE = "Only an administrator can add risks to the register."
+CANNOT_DELETE_MESSAGE = "Only an administrator can delete risks."
+CANNOT_REASSIGN_MESSAGE = "Only an administrator can give a risk to another owner."
+
+# Fields a change may set; score and target_score follow from them and are never set directly.
+EDITABLE_FIELDS = frozenset(
+    {
+        "ref",
+        "type",
+        "description",
+        "mitigation",
+        "owner",
+        "date_raised",
+        "date_raised_precision",
+        "probability",
+        "impact",
+        "status",
+        "next_review_date",
+        "target_probability",
+        "target_impact",
+    }
+)
+LINK_FIELDS = frozenset({"themes", "objectives", "key_actions"})
+
+
+class StaleRiskError(ValidationError):
+    """The risk was saved by someone else after the caller read it."""
+
+    def __init__(self):
+        super().__init__(STALE_RISK_MESSAGE, code="stale")
+
+
+def _apply_scores(risk: Risk) -> None:
+    risk.score = score_of(risk.probability, risk.impact)
+    risk.target_score = score_of(risk.target_probability, risk.target_impact)
+
+
+def _stamp_history(risk: Risk, *, user: User | None, reason: str, recorded_at: datetime.datetime | None) -> None:
+    # simple_history reads these from the instance; an explicit user beats the request middleware,
+    # so a system job records no user even when run inside a request.
+    risk._history_user = user
+    risk._change_reason = reason or None
+    if recorded_at is not None:
+        risk._history_date = recorded_at
+    elif hasattr(risk, "_history_date"):
+        del risk._history_date
+
+
+def _check_links(plan_id: int, links: dict[str, Iterable]) -> dict[str, list]:
+    """Return the links as lists, refusing any theme, objective or key action from another plan."""
+    plan_of = {
+        "themes": lambda obj: obj.plan_id,
+        "objectives": lambda obj: obj.theme.plan_id,
+        "key_actions": lambda obj: obj.objective.theme.plan_id,
+    }
+    checked = {}
+    for name, objs in links.items():
+        objs = list(objs)
+        if any(plan_of[name](obj) != plan_id for obj in objs):
+            raise ValidationError({name: "Link only to themes, objectives and key actions of the risk's own plan."})
+        checked[name] = objs
+    return checked
+
+
+def risk_create(
+    *,
+    user: User | None,
+    plan: Plan,
+    ref: int,
+    description: str,
+    owner: User,
+    date_raised: datetime.date,
+    probability: int,
+    impact: int,
+    type: str = RiskType.RISK,  # noqa: A002 - the register's own word
+    mitigation: str = "",
+    date_raised_precision: str = DatePrecision.DAY,
+    status: str = RiskStatus.OPEN,
+    next_review_date: datetime.date | None = None,
+    target_probability: int | None = None,
+    target_impact: int | None = None,
+    themes: Iterable[Theme] = (),
+    objectives: Iterable[Objective] = (),
+    key_actions: Iterable[KeyAction] = (),
+    reason: str = "",
+    recorded_at: datetime.datetime | None = None,
+) -> Risk:
+    """Return a new risk in the plan's register, scored, validated and saved with its first history row."""
+    if user is not None and not permissions.can_create_risk(user):
+        raise PermissionDenied(CANNOT_CREATE_MESSAGE)
+    risk = Risk(
+        plan=plan,
+        ref=ref,
+        type=type,
+        description=description,
+        mitigation=mitigation,
+        owner=owner,
+        date_raised=date_raised,
+        date_raised_precision=date_raised_precision,
+        probability=probability,
+        impact=impact,
+        status=status,
+        next_review_date=next_review_date,
+        target_probability=target_probability,
+        target_impact=target_impact,
+    )
+    _apply_scores(risk)
+    links = _check_links(plan.pk, {"themes": themes, "objectives": objectives, "key_actions": key_actions})
+    risk.full_clean()
+    _stamp_history(risk, user=user, reason=reason, recorded_at=recorded_at)
+    with transaction.atomic():
+        risk.save()
+        for name, objs in links.items():
+            if objs:
+                getattr(risk, name).set(objs)
+    return risk
+
+
+def risk_update(
+    *,
+    user: User | None,
+    risk: Risk,
+    version: int | None = None,
+    reason: str = "",
+    recorded_at: datetime.datetime | None = None,
+    **changes,
+) -> Risk:
+    """Return the risk with `changes` applied and saved, or unchanged when they change nothing.
+
+    `version` is the version the caller read (a form's hidden field); a save by someone else since
+    then raises StaleRiskError. Without it, the version of the `risk` passed in is used.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS - LINK_FIELDS
+    if unknown:
+        raise TypeError(f"risk_update() cannot set {', '.join(sorted(unknown))}.")
+    if user is not None and not permissions.can_edit_risk(user, risk):
+        raise PermissionDenied(NOT_YOUR_RISK_MESSAGE)
+    if (
+        user is not None
+        and "owner" in changes
+        and changes["owner"] != risk.owner
+        and not permissions.can_reassign_risk(user)
+    ):
+        raise PermissionDenied(CANNOT_REASSIGN_MESSAGE)
+
+    field_changes = {name: value for name, value in changes.items() if name in EDITABLE_FIELDS}
+    link_changes = _check_links(risk.plan_id, {name: changes[name] for name in LINK_FIELDS if name in changes})
+    changed_fields = {name for name, value in field_changes.items() if getattr(risk, name) != value}
+    changed_links = {
+        name
+        for name, objs in link_changes.items()
+        if {obj.pk for obj in objs} != set(getattr(risk, name).values_list("pk", flat=True))
+    }
+    expected_version = risk.version if version is None else version
+    if not changed_fields and not changed_links:
+        if expected_version != risk.version:
+            raise StaleRiskError()
+        return risk
+
+    for name in changed_fields:
+        setattr(risk, name, field_changes[name])
+    _apply_scores(risk)
+    risk.full_clean()
+    with transaction.atomic():
+        # Claim the version first: the conditional UPDATE takes the row lock, so of two saves
+        # from the same version exactly one wins, on any database.
+        claimed = Risk.objects.filter(pk=risk.pk, version=expected_version).update(version=F("version") + 1)
+        if not claimed:
+            raise StaleRiskError()
+        risk.version = expected_version + 1
+        _stamp_history(risk, user=user, reason=reason, recorded_at=recorded_at)
+        risk.save()
+        for name in changed_links:
+            getattr(risk, name).set(link_changes[name])
+    return risk
+
+
+def risk_delete(*, user: User | None, risk: Risk) -> None:
+    """Delete the risk; its history keeps a deletion row with who and when."""
+    if user is not None and not permissions.can_delete_risk(user):
+        raise PermissionDenied(CANNOT_DELETE_MESSAGE)
+    _stamp_history(risk, user=user, reason="", recorded_at=None)
+    with transaction.atomic():
+        risk.delete()
