@@ -10,8 +10,14 @@ _TAG = re.compile(r"<[a-zA-Z/!]")
 
 
 def plain_text_to_html(value: str) -> str:
-    """Return plain text as paragraphs: a blank line starts a paragraph, a line break is kept."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value.replace("\r\n", "\n")) if p.strip()]
+    """Return plain text as HTML: a blank line starts a paragraph, a line break is kept.
+
+    A single line stays a bare (escaped) line, so short texts such as descriptions gain no markup.
+    """
+    value = value.strip().replace("\r\n", "\n")
+    if "\n" not in value:
+        return escape(value)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value) if p.strip()]
     return "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 

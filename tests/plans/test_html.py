@@ -30,7 +30,7 @@ from plans.html import sanitize_html
             "<p>First line<br>second line</p><p>New paragraph</p>",
             id="plain text becomes paragraphs",
         ),
-        pytest.param("Caseload < 20 & rising", "<p>Caseload &lt; 20 &amp; rising</p>", id="plain text is escaped"),
+        pytest.param("Caseload < 20 & rising", "Caseload &lt; 20 &amp; rising", id="plain text is escaped"),
         pytest.param("   \n ", "", id="blank"),
     ],
 )

@@ -1,0 +1,159 @@
+"""The SRO's highlight report, on screen and as a PDF: authorise → select → present."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.views.generic import TemplateView
+
+from plans import report, report_selectors, selectors
+from plans.models import Plan, financial_year_label
+from plans.pdf import html_to_pdf
+from plans.report_selectors import ReportQuarter
+
+AS_AT_UNREADABLE_MESSAGE = (
+    "The date “{value}” could not be read. Give it as year-month-day, for example 2021-07-13. "
+    "The report below is as it stands now."
+)
+AS_AT_FUTURE_MESSAGE = (
+    "{day} is in the future, so there is no record yet of how the report will stand then. "
+    "Choose today or an earlier date. The report below is as it stands now."
+)
+AS_AT_BEFORE_FIRST_RECORD_MESSAGE = (
+    "The tracker has no record of this plan before {first}, the day it was loaded, so the report below "
+    "is as it stood on {first}. Choose that date or a later one."
+)
+QUARTER_UNREADABLE_MESSAGE = (
+    "The reporting quarter could not be read: choose a financial year and a quarter from 1 to 4. "
+    "The report below is for {quarter}, the quarter the plan's report covers."
+)
+NO_PLAN_MESSAGE = "There are no plans yet. An administrator can load them with manage.py setup_demo or in the admin."
+PLAN_NOT_FOUND_MESSAGE = "There is no plan with that name. Choose a plan from the list."
+
+QUARTER_YEARS = range(2000, 2101)
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "j F Y")
+
+
+@dataclass
+class ReportRequest:
+    """What the query string asks for, checked: the plan, the reporting quarter, the date as at."""
+
+    plans: list[Plan]
+    plan: Plan | None
+    quarter: ReportQuarter | None = None
+    as_at: datetime.date | None = None
+    notices: list[str] = field(default_factory=list)
+    # What the form shows back: the as_at typed, even when it could not be used.
+    as_at_input: str = ""
+
+
+def _parse_quarter(query, default: ReportQuarter) -> tuple[ReportQuarter, bool]:
+    """Return the quarter asked for (or the default when none is asked for) and whether it was readable."""
+    year, quarter = query.get("year", "").strip(), query.get("quarter", "").strip()
+    if not year and not quarter:
+        return default, True
+    try:
+        chosen = ReportQuarter(int(year or default.financial_year), int(quarter or default.quarter))
+    except ValueError:
+        return default, False
+    if chosen.quarter not in (1, 2, 3, 4) or chosen.financial_year not in QUARTER_YEARS:
+        return default, False
+    return chosen, True
+
+
+def report_request(*, user, query) -> ReportRequest:
+    """Return the plan, quarter and as-at date the query string asks for, with a notice for each bad input."""
+    plans = report_selectors.report_plan_list(user=user)
+    slug = query.get("plan", "").strip()
+    if slug:
+        plan = next((p for p in plans if p.slug == slug), None)
+        if plan is None:
+            raise Http404(PLAN_NOT_FOUND_MESSAGE)
+    else:
+        plan = plans[0] if plans else None
+    request = ReportRequest(plans=plans, plan=plan, as_at_input=query.get("as_at", "").strip())
+    if plan is None:
+        request.notices.append(NO_PLAN_MESSAGE)
+        return request
+    default = report_selectors.report_quarter_default(plan=plan)
+    request.quarter, readable = _parse_quarter(query, default)
+    if not readable:
+        request.notices.append(QUARTER_UNREADABLE_MESSAGE.format(quarter=default.label))
+    if request.as_at_input:
+        try:
+            as_at = datetime.date.fromisoformat(request.as_at_input)
+        except ValueError:
+            request.notices.append(AS_AT_UNREADABLE_MESSAGE.format(value=request.as_at_input))
+        else:
+            if as_at > timezone.localdate():
+                request.notices.append(AS_AT_FUTURE_MESSAGE.format(day=_day(as_at)))
+            else:
+                request.as_at = as_at
+    return request
+
+
+class HighlightReportView(LoginRequiredMixin, TemplateView):
+    """The report: every section of the July 2021 highlight report, live, for any plan, quarter and date."""
+
+    template_name = "report/report.html"
+    pdf = False
+
+    def report_context_data(self) -> dict:
+        request = report_request(user=self.request.user, query=self.request.GET)
+        context = {"report_request": request, "plans": request.plans, "pdf": self.pdf}
+        if request.plan is None:
+            return context
+        then = report_selectors.plan_as_at(plan=request.plan, as_at=request.as_at)
+        if request.as_at and then.first_recorded and request.as_at < then.first_recorded:
+            request.notices.append(AS_AT_BEFORE_FIRST_RECORD_MESSAGE.format(first=_day(then.first_recorded)))
+            request.as_at = then.first_recorded
+        report_context = report.ReportContext(
+            user=self.request.user,
+            plan=request.plan,
+            plan_then=then.plan,
+            quarter=request.quarter,
+            as_at=request.as_at,
+            pdf=self.pdf,
+        )
+        years = sorted(
+            set(selectors.plan_financial_years(plan=request.plan)) | {request.quarter.financial_year}, reverse=True
+        )
+        context.update(
+            plan=request.plan,
+            plan_then=then.plan,
+            quarter=request.quarter,
+            as_at=request.as_at,
+            years=[(year, financial_year_label(year)) for year in years],
+            panels=report.report_html(report_context),
+        )
+        return context
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**self.report_context_data(), **kwargs)
+
+
+class HighlightReportPdfView(HighlightReportView):
+    """The same report as a PDF for committee papers: the same panels, charts as server-side SVG."""
+
+    template_name = "report/pdf.html"
+    pdf = True
+
+    def render_to_response(self, context, **response_kwargs):
+        plan = context.get("plan")
+        if plan is None:
+            raise Http404(NO_PLAN_MESSAGE)
+        html = render_to_string(self.template_name, context, request=self.request)
+        document = html_to_pdf(html=html, base_url=self.request.build_absolute_uri("/"))
+        day = context["as_at"] or plan.report_date or timezone.localdate()
+        response = HttpResponse(document, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="highlight-report-{plan.slug}-{day:%Y-%m-%d}.pdf"'
+        return response

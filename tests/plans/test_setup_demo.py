@@ -1,0 +1,58 @@
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from plans import permissions
+
+pytestmark = pytest.mark.django_db
+
+
+def table_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_setup_demo_twice_changes_nothing():
+    call_command("setup_demo", verbosity=0)
+    first = table_counts()
+    call_command("setup_demo", verbosity=0)
+    assert table_counts() == first
+    assert first["plans.KeyAction"] > 0
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "staff"),
+    [
+        pytest.param("sro", permissions.SRO, False, id="sro"),
+        pytest.param("becky.thompson", permissions.HEAD_OF_SERVICE, False, id="becky.thompson"),
+        pytest.param("rachel.setter", permissions.HEAD_OF_SERVICE, False, id="rachel.setter"),
+        pytest.param("performance", permissions.PERFORMANCE_TEAM, True, id="performance"),
+        pytest.param("admin", permissions.ADMINISTRATOR, True, id="admin"),
+    ],
+)
+def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff):
+    call_command("setup_demo", verbosity=0)
+    user = authenticate(username=username, password="improve-2021")
+    assert user is not None
+    assert role in permissions.group_names(user)
+    assert user.is_staff is staff
+
+
+def test_demo_password_comes_from_the_environment(settings):
+    settings.DEMO_PASSWORD = "another-password-2024"
+    call_command("setup_demo", verbosity=0)
+    assert authenticate(username="sro", password="another-password-2024") is not None
+    assert authenticate(username="sro", password="improve-2021") is None
+
+
+def test_only_the_administrator_is_a_superuser():
+    call_command("setup_demo", verbosity=0)
+    assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == ["admin"]
+
+
+def test_performance_team_may_import_kpis_and_heads_of_service_may_not():
+    call_command("setup_demo", verbosity=0)
+    assert User.objects.get(username="performance").has_perm("kpis.import_measure")
+    assert not User.objects.get(username="becky.thompson").has_perm("kpis.import_measure")
+    assert not User.objects.get(username="sro").has_perm("kpis.import_measure")
