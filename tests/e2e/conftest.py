@@ -1,0 +1,166 @@
+"""Browser fixtures for the end-to-end journeys: Debian's Chromium, one browser per session, short
+timeouts, a sign-in helper and an axe-core helper that reports serious and critical WCAG 2.2 AA
+violations in a readable failure message."""
+
+import os
+
+# live_server runs Django in a thread while Playwright's sync API runs an event loop in this one:
+# Django's async-safety check would refuse every ORM call made from the test.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+SERIOUS = ("serious", "critical")
+TIMEOUT_MS = 10_000
+PASSWORD = "improve-2021"  # tests/factories.UserFactory and settings.DEMO_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium (playwright install cannot download browsers on these machines)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Every page in the same viewport and locale, so screenshots and layouts are comparable."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-GB"}
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    """pytest-playwright's page with short timeouts: a journey that hangs fails in seconds."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture
+def axe_page(new_context) -> Page:
+    """A page whose context ignores the Content-Security-Policy, so that axe-core can be injected.
+
+    Only the accessibility checks use it: the journeys run under the real CSP, where an inline
+    script or a style the policy blocks would show up as a broken page.
+    """
+    context = new_context(bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    return page
+
+
+def url(live_server, path: str) -> str:
+    """Return the live server's absolute URL of a path."""
+    return f"{live_server.url}{path}"
+
+
+def sign_in(page: Page, live_server, username: str, password: str = PASSWORD, *, next_path: str = "") -> None:
+    """Sign in through the login form as a person would, and wait until the sign-in has happened."""
+    login = "/accounts/login/" + (f"?next={next_path}" if next_path else "")
+    page.goto(url(live_server, login))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    # Wait for the redirect away from the login page, whatever page it lands on (by default the
+    # report at "/"): a journey then asserts on the page it cares about.
+    page.wait_for_url(lambda address: "/accounts/login/" not in address)
+    assert any(cookie["name"] == "sessionid" for cookie in page.context.cookies()), f"{username} was not signed in"
+
+
+def sign_out(page: Page) -> None:
+    """Sign out with the navbar's POST form."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def axe_violations(page: Page, *, exclude: list[str] | None = None) -> list[dict]:
+    """Run axe-core's WCAG 2.2 AA rules on the page; return its serious and critical violations.
+
+    Each violation keeps axe's id, impact, help text and URL, and the CSS targets and failure
+    summaries of its nodes, so that a failing assertion says what to fix and where.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    context = {"exclude": [[selector] for selector in exclude]} if exclude else None
+    results = page.evaluate(
+        """async ([context, tags]) => {
+            const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
+            return await (context ? axe.run(context, options) : axe.run(document, options));
+        }""",
+        [context, AXE_TAGS],
+    )
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "helpUrl": violation["helpUrl"],
+            "nodes": [
+                {"target": node["target"], "summary": node.get("failureSummary", "")} for node in violation["nodes"]
+            ],
+        }
+        for violation in results["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+def format_violations(violations: list[dict]) -> str:
+    """Return axe violations as readable lines for an assertion message."""
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:10]:
+            summary = " ".join(node["summary"].split())
+            lines.append(f"    {', '.join(map(str, node['target']))}: {summary}")
+        if len(violation["nodes"]) > 10:
+            lines.append(f"    ... and {len(violation['nodes']) - 10} more elements")
+    return "\n".join(lines)
+
+
+def assert_no_serious_violations(page: Page) -> None:
+    """Fail with axe's explanation if the page has a serious or critical WCAG 2.2 AA violation."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core found on {page.url}:\n{format_violations(violations)}"
+
+
+@pytest.fixture
+def plan_actions(head_of_service, other_head_of_service, sro):
+    """A plan reported this quarter with one key action owned by each head of service.
+
+    Returns a dict: plan, becky_action (owned by becky.thompson), rachel_action (rachel.setter).
+    """
+    from django.utils import timezone
+
+    from tests.factories import KeyActionFactory, ObjectiveFactory, PlanFactory, ThemeFactory
+
+    plan = PlanFactory(title="Children's Services Improvement Plan", slug="e2e-plan", report_date=timezone.localdate())
+    theme = ThemeFactory(plan=plan, number=1, title="Leadership, management and governance")
+    objective = ObjectiveFactory(theme=theme, lead_officer="Becky Thompson", description="Strengthen front door")
+    becky_action = KeyActionFactory(
+        objective=objective,
+        description="<p>Embed the multi-agency safeguarding hub triage.</p>",
+        owner=head_of_service,
+    )
+    rachel_action = KeyActionFactory(
+        objective=objective,
+        description="<p>Recruit permanent social work team managers.</p>",
+        owner=other_head_of_service,
+    )
+    return {"plan": plan, "becky_action": becky_action, "rachel_action": rachel_action}

@@ -1,0 +1,146 @@
+"""The issue's journeys, end to end in Chromium against the live server."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from plans.models import QuarterRag, financial_year_label
+from plans.selectors import current_quarter
+from tests.e2e.conftest import sign_in, sign_out, url
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PROGRESS = "Triage pilot live in two localities; 92% of contacts screened within 24 hours."
+NEXT_STEPS = "Extend the triage to Paignton and Brixham by January."
+
+
+def action_row(page: Page, description: str):
+    """Return the plan table row of the key action whose description contains the text."""
+    return page.locator("table.table-plan tbody tr").filter(has_text=description)
+
+
+def write_update(page: Page, *, rag: str) -> None:
+    """Fill and save the update form open on the page, for this quarter (the form's default)."""
+    year, quarter = current_quarter()
+    expect(page.get_by_role("heading", name="Update key action")).to_be_visible()
+    # Required fields' labels end with crispy's asterisk ("Quarter*").
+    expect(page.get_by_role("combobox", name=re.compile(r"^Financial year"))).to_have_value(str(year))
+    expect(page.get_by_role("combobox", name=re.compile(r"^Quarter"))).to_have_value(str(quarter))
+    page.get_by_label(rag, exact=True).check()
+    page.get_by_label("Progress").fill(PROGRESS)
+    page.get_by_label("Next steps").fill(NEXT_STEPS)
+    page.get_by_role("button", name="Save update").click()
+
+
+def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_the_sro(page, live_server, plan_actions):
+    year, quarter = current_quarter()
+    sign_in(page, live_server, "becky.thompson")
+
+    page.goto(url(live_server, "/my-actions/"))
+    expect(page.get_by_role("heading", name="My actions")).to_be_visible()
+    mine = page.get_by_role("row").filter(has_text="Embed the multi-agency safeguarding hub triage")
+    expect(mine.get_by_text("Not set")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="Recruit permanent social work")).to_have_count(0)
+    mine.get_by_role("link", name=re.compile(r"^Add update")).click()
+
+    write_update(page, rag="Amber")
+
+    expect(page).to_have_url(url(live_server, plan_actions["becky_action"].get_absolute_url()))
+    expect(page.get_by_role("status")).to_have_text("Your update was saved.")
+    rag_row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=f"Q{quarter}"))
+    expect(rag_row.locator(".rag")).to_have_text("Amber")
+    expect(page.locator("article").first).to_contain_text(PROGRESS)
+    assert QuarterRag.objects.get(
+        key_action=plan_actions["becky_action"], financial_year=year, quarter=quarter
+    ).rag == ("amber")
+    sign_out(page)
+
+    sign_in(page, live_server, "sro")
+    page.goto(url(live_server, plan_actions["plan"].get_absolute_url()))
+    expect(
+        page.get_by_role(
+            "heading", name=f"Progress in delivering key improvement plan actions ({financial_year_label(year)})"
+        )
+    ).to_be_visible()
+    row = action_row(page, "Embed the multi-agency safeguarding hub triage")
+    # Cells of a row: key action, Q1, Q2, Q3, Q4, narrative (the objective is a row header).
+    expect(row.locator("td").nth(quarter).locator(".rag")).to_have_text("Amber")
+    expect(row.locator("td").last).to_contain_text(PROGRESS)
+    expect(row.locator("td").last).to_contain_text(NEXT_STEPS)
+    # The SRO reads; only owners get an Update button.
+    expect(page.get_by_role("link", name=re.compile("^Update"))).to_have_count(0)
+
+
+def test_head_of_service_cannot_reach_the_edit_form_of_another_owners_action(page, live_server, plan_actions):
+    rachels = plan_actions["rachel_action"]
+    sign_in(page, live_server, "becky.thompson")
+
+    page.goto(url(live_server, plan_actions["plan"].get_absolute_url()))
+    expect(action_row(page, "Embed the multi-agency").get_by_role("link", name="Update this action")).to_be_visible()
+    expect(
+        action_row(page, "Recruit permanent social work").get_by_role("link", name=re.compile("^Update"))
+    ).to_have_count(0)
+
+    page.goto(url(live_server, rachels.get_absolute_url()))
+    expect(page.get_by_role("heading", name="Key action")).to_be_visible()
+    expect(page.get_by_role("link", name="Add an update and set the RAG")).to_have_count(0)
+
+    response = page.goto(url(live_server, f"/actions/{rachels.pk}/update/"))
+    assert response.status == 403
+    expect(page.get_by_role("button", name="Save update")).to_have_count(0)
+
+    # Posting the form anyway (with the page's own CSRF cookie) changes nothing.
+    page.goto(url(live_server, plan_actions["becky_action"].get_absolute_url()))
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    response = page.request.post(
+        url(live_server, f"/actions/{rachels.pk}/update/"),
+        form={"version": "1", "financial_year": "2026", "quarter": "3", "rag": "green", "progress": "Not mine"},
+        headers={"X-CSRFToken": token, "Referer": url(live_server, "/")},
+    )
+    assert response.status == 403
+    assert not rachels.updates.exists()
+    assert not rachels.quarter_rags.exists()
+
+
+SIGNED_OUT_PAGES = [
+    pytest.param("/", id="report"),
+    pytest.param("/plans/", id="plan list"),
+    pytest.param("/plans/e2e-plan/", id="plan"),
+    pytest.param("/plans/e2e-plan/?year=2021", id="plan by year"),
+    pytest.param("/my-actions/", id="my actions"),
+    pytest.param("/actions/1/", id="action"),
+    pytest.param("/actions/1/update/", id="action update form"),
+    pytest.param("/kpis/", id="kpi list"),
+    pytest.param("/kpis/1/", id="kpi"),
+    pytest.param("/risks/", id="risk register"),
+    pytest.param("/risks/1/", id="risk"),
+    pytest.param("/risks/1/edit/", id="risk edit form"),
+]
+
+
+@pytest.mark.parametrize("path", SIGNED_OUT_PAGES)
+def test_signed_out_visitor_is_sent_to_the_login_page(page, live_server, path):
+    page.goto(url(live_server, path))
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    assert page.evaluate("() => new URLSearchParams(location.search).get('next')") == path
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def test_signed_out_visitor_is_sent_to_the_admin_login_page(page, live_server):
+    page.goto(url(live_server, "/admin/"))
+
+    expect(page).to_have_url(url(live_server, "/admin/login/?next=/admin/"))
+    expect(page.get_by_label("Username")).to_be_visible()
+
+
+def test_signing_in_from_the_login_redirect_returns_to_the_page_asked_for(page, live_server, plan_actions):
+    page.goto(url(live_server, "/my-actions/"))
+    page.get_by_label("Username").fill("becky.thompson")
+    page.get_by_label("Password").fill("improve-2021")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(url(live_server, "/my-actions/"))
+    expect(page.get_by_role("heading", name="My actions")).to_be_visible()
