@@ -37,7 +37,7 @@ RAG_RULE = (
     ),
     (
         Polarity.CLOSE_TO_TARGET.label,
-        "Green inside the band from Min to Upper; Amber outside it by no more than the band's width "
+        "Green inside the band from Min to Upper; Amber outside it by no more than half the band's width "
         "(by no more than 10% of the target when Min and Upper are the same figure); Red further out.",
     ),
     (
@@ -66,7 +66,7 @@ def value_rag(*, value: Number | None, target_min: Number | None, target_upper: 
     - Higher is better: green at or above the higher target, amber at or above the lower, else red.
     - Lower is better: green at or below the lower target, amber at or below the higher, else red
       (Min may sit above Upper, as the seed writes it for these; the band is the same either way).
-    - Close to target: green inside the band, amber outside it by no more than the band's width
+    - Close to target: green inside the band, amber outside it by no more than half the band's width
       (10% of the target when both targets are equal), else red.
     - Contextual, no value, or no target at all: "" (no RAG). One target alone is both ends of the band.
     """
@@ -86,7 +86,7 @@ def value_rag(*, value: Number | None, target_min: Number | None, target_upper: 
     if polarity == Polarity.CLOSE_TO_TARGET:
         if low <= value <= high:
             return Rag.GREEN.value
-        tolerance = high - low if high > low else abs(high) * SINGLE_TARGET_TOLERANCE
+        tolerance = (high - low) / 2 if high > low else abs(high) * SINGLE_TARGET_TOLERANCE
         distance = low - value if value < low else value - high
         return Rag.AMBER.value if distance <= tolerance else Rag.RED.value
     return ""

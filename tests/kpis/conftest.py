@@ -4,9 +4,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from kpis import demo, services
-from kpis.models import BenchmarkKind, Polarity, Unit
+from kpis.models import BenchmarkKind, MeasureValue, MeasureYear, Polarity, Unit
+from plans.models import Plan, Theme
 from tests.factories import PlanFactory, ThemeFactory
 
 SEED_THEMES = (
@@ -17,9 +19,7 @@ SEED_THEMES = (
 )
 
 
-@pytest.fixture
-def seed_plan(db):
-    """Return the July 2021 highlight plan with its four themes and the seed's KPIs loaded."""
+def _load_seed_plan() -> Plan:
     plan = PlanFactory(
         slug="torbay-2021-highlight",
         title="Children's Services Improvement Plan highlight report",
@@ -31,6 +31,32 @@ def seed_plan(db):
     return plan
 
 
+@pytest.fixture
+def seed_plan(db):
+    """Return the July 2021 highlight plan with its four themes and the seed's KPIs loaded (for this test only)."""
+    return _load_seed_plan()
+
+
+@pytest.fixture(scope="module")
+def _seed_plan_for_module(django_db_setup, django_db_blocker):
+    """Load the seed once for a whole module (about 2 s a load); every test still runs in its own rolled-back
+    transaction, so none can change it for the next. Removed, history and all, when the module ends."""
+    with django_db_blocker.unblock():
+        started = timezone.now()
+        plan = _load_seed_plan()
+    yield plan.pk
+    with django_db_blocker.unblock():
+        Plan.objects.filter(pk=plan.pk).delete()
+        for model in (Plan, Theme, MeasureValue, MeasureYear):
+            model.history.filter(history_date__gte=started).delete()
+
+
+@pytest.fixture
+def shared_seed_plan(_seed_plan_for_module, db):
+    """Return the seed plan loaded once for the module (read-only by convention: changes roll back anyway)."""
+    return Plan.objects.get(pk=_seed_plan_for_module)
+
+
 def month_n(start: datetime.date, n: int) -> datetime.date:
     index = start.year * 12 + start.month - 1 + n
     return datetime.date(index // 12, index % 12 + 1, 1)
@@ -38,7 +64,7 @@ def month_n(start: datetime.date, n: int) -> datetime.date:
 
 @pytest.fixture
 def make_measures(db):
-    """Return a function that builds `count` measures per theme, each with `months` monthly values, years and benchmarks."""
+    """Return a function building `count` measures per theme, each with `months` values, years and a benchmark."""
 
     def make(*, plan=None, themes=2, count=2, months=3, start=datetime.date(2020, 7, 1)):
         plan = plan or PlanFactory(report_date=datetime.date(2021, 7, 13))
