@@ -129,7 +129,7 @@ def _text(value) -> str:
     return str(unescape_formula(value) if isinstance(value, str) else value).strip()
 
 
-def _whole_number(value) -> int | None:
+def whole_number(value) -> int | None:
     """Return the whole number in a cell ('4', 4, 4.0), or None when it holds something else."""
     if isinstance(value, bool):
         return None
@@ -240,7 +240,7 @@ def _parse_row(number: int, cell: dict, owners: Mapping[str, list]) -> ParsedRow
         return text
 
     if (text := required(REF)) is not None:
-        ref = _whole_number(cell[REF])
+        ref = whole_number(cell[REF])
         if ref is None or ref < 1:
             problem(REF, REF_UNREADABLE.format(value=text))
         else:
@@ -274,7 +274,7 @@ def _parse_row(number: int, cell: dict, owners: Mapping[str, list]) -> ParsedRow
 
     for column, name in ((PROBABILITY, "probability"), (IMPACT, "impact")):
         if (text := required(column)) is not None:
-            number_in_cell = _whole_number(cell[column])
+            number_in_cell = whole_number(cell[column])
             if number_in_cell is None or not SCALE_MIN <= number_in_cell <= SCALE_MAX:
                 problem(column, SCALE_UNREADABLE.format(value=text))
             else:
@@ -282,7 +282,7 @@ def _parse_row(number: int, cell: dict, owners: Mapping[str, list]) -> ParsedRow
 
     score_text = _text(cell[SCORE])
     if score_text:
-        score = _whole_number(cell[SCORE])
+        score = whole_number(cell[SCORE])
         if score is None:
             problem(SCORE, SCORE_UNREADABLE.format(value=score_text))
         elif "probability" in values and "impact" in values:

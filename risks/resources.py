@@ -7,6 +7,8 @@ saved through the services, so imports are authorised and recorded in the histor
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import resources
 from import_export.fields import Field
@@ -89,8 +91,10 @@ class RiskResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def get_instance(self, instance_loader, row):
-        ref = importing._whole_number(row.get(importing.REF))
-        return self.existing.get(ref)
+        # A copy: the row's values are set on it for the preview, while the service compares them
+        # with the risk as it was read.
+        existing = self.existing.get(importing.whole_number(row.get(importing.REF)))
+        return copy.copy(existing) if existing is not None else None
 
     def init_instance(self, row=None):
         return Risk(plan=self.plan)

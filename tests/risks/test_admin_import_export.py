@@ -1,0 +1,302 @@
+"""The admin's import (upload → preview → confirm) and export, driven through the real admin views."""
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from risks import importing
+from risks.models import Risk
+from tests.risks.factories import RiskFactory
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("admin:risks_risk_import")
+CONFIRM_URL = reverse("admin:risks_risk_process_import")
+EXPORT_URL = reverse("admin:risks_risk_export")
+CSV_FORMAT, XLSX_FORMAT = "1", "0"
+
+SEED_ROWS = [
+    [
+        1,
+        "Risk",
+        "If the service response is inadequate, then children may come to significant harm.",
+        "Robust monitoring.",
+        "January 2020",
+        "Nancy Meehan",
+        4,
+        5,
+        20,
+    ],
+    [
+        5,
+        "Risk",
+        "If the pace of progress is not fast enough, then Ofsted may take additional measures.",
+        "Ensure sufficient resourcing.",
+        "January 2020",
+        "Nancy Meehan",
+        5,
+        5,
+        25,
+    ],
+    [
+        9,
+        "Risk",
+        "Risk to children due to Covid pandemic.",
+        "Robust oversight ... support via",
+        "October 2020",
+        "nancy meehan",
+        3,
+        4,
+        12,
+    ],
+    [11, "Issue", "Inspection raised concerns.", "Commissioned further work.", "13/07/21", "sro", 3, 4, 12],
+]
+
+
+def csv_file(rows, headers=importing.COLUMNS, name="register.csv"):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8"), content_type="text/csv")
+
+
+def xlsx_file(rows, headers=importing.COLUMNS, name="register.xlsx"):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def upload(client, plan, file, file_format=CSV_FORMAT):
+    return client.post(IMPORT_URL, {"plan": plan.pk, "format": file_format, "resource": "0", "import_file": file})
+
+
+def confirm(client, preview):
+    form = preview.context["confirm_form"]
+    return client.post(CONFIRM_URL, {name: form.initial.get(name, "") for name in form.fields})
+
+
+def export(client, file_format=CSV_FORMAT):
+    fields = ("ref", "type", "description", "mitigation", "date_raised", "owner", "probability", "impact", "score")
+    return client.post(
+        EXPORT_URL, {"format": file_format, "resource": "0", **{f"riskresource_{name}": "on" for name in fields}}
+    )
+
+
+@pytest.fixture
+def importer(client, admin_user_, cache_table):
+    client.force_login(admin_user_)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("file_format", "make_file"),
+    [pytest.param(CSV_FORMAT, csv_file, id="csv"), pytest.param(XLSX_FORMAT, xlsx_file, id="xlsx")],
+)
+def test_import_previews_then_writes_every_row_on_confirm(importer, plan, sro, admin_user_, file_format, make_file):
+    preview = upload(importer, plan, make_file(SEED_ROWS), file_format)
+    assert preview.status_code == 200
+    assert preview.context["confirm_form"] is not None
+    assert "Preview" in preview.content.decode()
+    assert not Risk.objects.exists()  # the preview writes nothing
+
+    response = confirm(importer, preview)
+    assert response.status_code == 302
+    risks = {risk.ref: risk for risk in Risk.objects.filter(plan=plan)}
+    assert {ref: (r.score, r.owner, r.type) for ref, r in risks.items()} == {
+        1: (20, sro, "risk"),
+        5: (25, sro, "risk"),
+        9: (12, sro, "risk"),
+        11: (12, sro, "issue"),
+    }
+    assert risks[1].date_raised == datetime.date(2020, 1, 1)
+    assert risks[1].date_raised_display == "January 2020"
+    assert risks[11].date_raised == datetime.date(2021, 7, 13)
+    assert risks[9].mitigation.endswith("support via")
+    history = risks[1].history.get()
+    assert history.history_user == admin_user_
+    assert history.history_change_reason.startswith("Imported from register.")
+
+
+def test_reimport_updates_changed_rows_skips_unchanged_and_keeps_history(importer, plan, sro):
+    confirm(importer, upload(importer, plan, csv_file(SEED_ROWS)))
+    changed = [row[:] for row in SEED_ROWS]
+    changed[0][6:9] = [3, 5, 15]
+    confirm(importer, upload(importer, plan, csv_file(changed)))
+    risk = Risk.objects.get(plan=plan, ref=1)
+    assert (risk.probability, risk.score, risk.version) == (3, 15, 2)
+    assert [h.score for h in risk.history.order_by("history_date")] == [20, 15]
+    assert Risk.objects.get(plan=plan, ref=5).history.count() == 1
+
+
+def _with_cell(row_index, column, value):
+    rows = [row[:] for row in SEED_ROWS]
+    rows[row_index][importing.COLUMNS.index(column)] = value
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        pytest.param(
+            _with_cell(1, "Risk Score", 24),
+            "Row 3, column “Risk Score”: The score 24 is not probability 5 × impact 5 = 25",
+            id="score disagrees",
+        ),
+        pytest.param(
+            _with_cell(0, "Probability", 6),
+            "Row 2, column “Probability”: “6” is not a whole number from 1 to 5",
+            id="probability above 5",
+        ),
+        pytest.param(
+            _with_cell(2, "Impact", 0),
+            "Row 4, column “Impact”: “0” is not a whole number from 1 to 5",
+            id="impact below 1",
+        ),
+        pytest.param(
+            _with_cell(3, "Owner", "Karen Ogle"),
+            "Row 5, column “Owner”: No user is called “Karen Ogle”",
+            id="unknown owner",
+        ),
+        pytest.param(
+            _with_cell(0, "Date Raised", "Spring 2020"),
+            "Row 2, column “Date Raised”: “Spring 2020” is not a date we can read",
+            id="unreadable date",
+        ),
+    ],
+)
+def test_a_file_with_a_problem_is_refused_whole_and_nothing_is_written(importer, plan, sro, rows, problem):
+    preview = upload(importer, plan, csv_file(rows))
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert problem in html
+    assert "Nothing has been imported" in html
+    assert preview.context.get("confirm_form") is None
+    assert not Risk.objects.exists()
+    assert not Risk.history.exists()
+
+
+def test_every_problem_in_the_file_is_listed_by_row_and_column(importer, plan, sro):
+    rows = _with_cell(1, "Risk Score", 24)
+    rows[0][importing.COLUMNS.index("Owner")] = "Nobody"
+    rows[3][importing.COLUMNS.index("Date Raised")] = "sometime"
+    rows[3][importing.COLUMNS.index("Impact")] = 9
+    html = upload(importer, plan, csv_file(rows)).content.decode()
+    for expected in (
+        "Row 2, column “Owner”",
+        "Row 3, column “Risk Score”",
+        "Row 5, column “Date Raised”",
+        "Row 5, column “Impact”",
+    ):
+        assert expected in html
+    assert not Risk.objects.exists()
+
+
+def test_missing_columns_refuse_the_file(importer, plan, sro):
+    headers = [h for h in importing.COLUMNS if h != "Impact"]
+    rows = [row[:7] + row[8:] for row in SEED_ROWS]
+    html = upload(importer, plan, csv_file(rows, headers=headers)).content.decode()
+    assert "The file has no “Impact” column" in html
+    assert not Risk.objects.exists()
+
+
+def test_confirm_rolls_back_everything_if_the_file_went_bad_after_the_preview(importer, plan, sro):
+    preview = upload(importer, plan, csv_file(SEED_ROWS))
+    sro.is_active = False  # the owner leaves between preview and confirm
+    sro.save()
+    response = confirm(importer, preview)
+    assert response.status_code == 302
+    assert response["Location"] == IMPORT_URL
+    assert not Risk.objects.exists()
+
+
+def test_staff_without_the_import_permission_cannot_import(client, make_user, cache_table, plan):
+    clerk = make_user("clerk", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_risk"))
+    client.force_login(clerk)
+    assert client.get(IMPORT_URL).status_code == 403
+    assert upload(client, plan, csv_file(SEED_ROWS)).status_code == 403
+    assert client.get(EXPORT_URL).status_code == 403
+    assert not Risk.objects.exists()
+
+
+def test_staff_with_the_import_permission_can_reach_the_import(client, make_user, cache_table):
+    clerk = make_user("clerk", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_risk", "import_risk"]))
+    client.force_login(clerk)
+    assert client.get(IMPORT_URL).status_code == 200
+
+
+def test_export_uses_the_seed_layout_and_escapes_formula_cells(importer, plan, sro):
+    RiskFactory(
+        plan=plan,
+        owner=sro,
+        ref=1,
+        description='=HYPERLINK("http://evil")',
+        mitigation="-1+1",
+        date_raised=datetime.date(2020, 1, 1),
+        date_raised_precision="month",
+        probability=4,
+        impact=5,
+        score=20,
+    )
+    RiskFactory(
+        plan=plan,
+        owner=sro,
+        ref=2,
+        description="@SUM(A1)",
+        mitigation="\tTabbed",
+        date_raised=datetime.date(2021, 7, 13),
+        probability=1,
+        impact=2,
+        score=2,
+        type="issue",
+    )
+    response = export(importer)
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == list(importing.COLUMNS)
+    assert rows[1] == [
+        "1",
+        "Risk",
+        '\'=HYPERLINK("http://evil")',
+        "'-1+1",
+        "January 2020",
+        "Nancy Meehan",
+        "4",
+        "5",
+        "20",
+    ]
+    assert rows[2] == ["2", "Issue", "'@SUM(A1)", "'\tTabbed", "13/07/2021", "Nancy Meehan", "1", "2", "2"]
+
+
+def test_an_export_imports_back_unchanged(importer, plan, sro):
+    RiskFactory(
+        plan=plan,
+        owner=sro,
+        ref=1,
+        description="=1+1",
+        date_raised=datetime.date(2020, 1, 1),
+        date_raised_precision="month",
+        probability=4,
+        impact=5,
+        score=20,
+    )
+    exported = export(importer).content
+    file = SimpleUploadedFile("export.csv", exported, content_type="text/csv")
+    preview = upload(importer, plan, file)
+    assert preview.context["confirm_form"] is not None
+    confirm(importer, preview)
+    risk = Risk.objects.get()
+    assert (risk.description, risk.version, risk.history.count()) == ("=1+1", 1, 1)
