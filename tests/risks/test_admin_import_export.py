@@ -300,3 +300,37 @@ def test_an_export_imports_back_unchanged(importer, plan, sro):
     confirm(importer, preview)
     risk = Risk.objects.get()
     assert (risk.description, risk.version, risk.history.count()) == ("=1+1", 1, 1)
+
+
+def test_xlsx_export_writes_formula_cells_as_escaped_text(importer, plan, sro):
+    RiskFactory(plan=plan, owner=sro, ref=1, description="=cmd|' /C calc'!A0", mitigation="+SUM(1)")
+    response = export(importer, XLSX_FORMAT)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, row = list(sheet.iter_rows(values_only=True))[:2]
+    assert list(header) == list(importing.COLUMNS)
+    assert row[2] == "'=cmd|' /C calc'!A0"
+    assert row[3] == "'+SUM(1)"
+    assert row[0] == 1  # numbers stay numbers
+    assert sheet.cell(row=2, column=3).data_type == "s"
+
+
+def test_admin_change_form_saves_through_the_service_with_history(importer, plan, sro, admin_user_):
+    risk = RiskFactory(plan=plan, owner=sro, ref=1, probability=4, impact=5, score=20)
+    url = reverse("admin:risks_risk_change", args=[risk.pk])
+    data = {
+        "ref": 1,
+        "type": "risk",
+        "description": risk.description,
+        "mitigation": "New words.",
+        "owner": sro.pk,
+        "date_raised": "2020-01-01",
+        "date_raised_precision": "month",
+        "probability": 2,
+        "impact": 5,
+        "status": "open",
+    }
+    response = importer.post(url, data)
+    assert response.status_code == 302
+    risk.refresh_from_db()
+    assert (risk.score, risk.mitigation, risk.version) == (10, "New words.", 2)
+    assert risk.history.first().history_user == admin_user_
