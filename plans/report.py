@@ -266,4 +266,4 @@ def report_panels(report_context: ReportContext) -> list[Panel]:
 
 def report_html(report_context: ReportContext) -> list[SafeString]:
     """Return each panel rendered to HTML, in order."""
-    return [mark_safe(panel.render_html(report_context=report_context)) for panel in report_panels(report_context)]  # noqa: S308
+    return [mark_safe(panel.render_html(report_context=report_context)) for panel in report_panels(report_context)]

@@ -14,7 +14,6 @@ from django.views.generic import TemplateView
 
 from plans import report, report_selectors, selectors
 from plans.models import Plan, financial_year_label
-from plans.pdf import html_to_pdf
 from plans.report_selectors import ReportQuarter
 
 AS_AT_UNREADABLE_MESSAGE = (
@@ -151,6 +150,9 @@ class HighlightReportPdfView(HighlightReportView):
         plan = context.get("plan")
         if plan is None:
             raise Http404(NO_PLAN_MESSAGE)
+        # WeasyPrint is imported only when a PDF is asked for: it is slow to load and logs as it does.
+        from plans.pdf import html_to_pdf
+
         html = render_to_string(self.template_name, context, request=self.request)
         document = html_to_pdf(html=html, base_url=self.request.build_absolute_uri("/"))
         day = context["as_at"] or plan.report_date or timezone.localdate()

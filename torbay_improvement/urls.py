@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from plans.report_views import HighlightReportPdfView, HighlightReportView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="plans:plan_list", permanent=False), name="home"),
+    path("", HighlightReportView.as_view(), name="report"),
+    path("report/pdf/", HighlightReportPdfView.as_view(), name="report_pdf"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
