@@ -8,9 +8,11 @@ import os
 # Django's async-safety check would refuse every ORM call made from the test.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+import sqlite3  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,6 +66,37 @@ def axe_page(new_context) -> Page:
     page.set_default_timeout(TIMEOUT_MS)
     page.set_default_navigation_timeout(TIMEOUT_MS)
     return page
+
+
+_demo_snapshot: sqlite3.Connection | None = None
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The real demo data (setup_demo: Torbay's plans, KPIs, risks and the demo users), for a live_server test.
+
+    live_server tests are transactional: the database is emptied after each one, and setup_demo takes
+    about 4 s. On the in-memory SQLite test database the loaded database is copied once with SQLite's
+    backup API and copied back for each later test (milliseconds); on any other database setup_demo runs
+    each time.
+    """
+    global _demo_snapshot
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        call_command("setup_demo", verbosity=0)
+        return
+    connection.ensure_connection()
+    if _demo_snapshot is None:
+        call_command("setup_demo", verbosity=0)
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+        _demo_snapshot = snapshot
+    else:
+        _demo_snapshot.backup(connection.connection)
+        # The flush before this test recreated content types and permissions with other ids.
+        ContentType.objects.clear_cache()
 
 
 def url(live_server, path: str) -> str:

@@ -56,20 +56,52 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
     ).rag == ("amber")
     sign_out(page)
 
+    # The SRO lands on the highlight report, which is about the plan's latest quarter with news.
     sign_in(page, live_server, "sro")
-    page.goto(url(live_server, plan_actions["plan"].get_absolute_url()))
-    expect(
-        page.get_by_role(
-            "heading", name=f"Progress in delivering key improvement plan actions ({financial_year_label(year)})"
-        )
-    ).to_be_visible()
-    row = action_row(page, "Embed the multi-agency safeguarding hub triage")
+    expect(page).to_have_url(url(live_server, "/"))
+    expect(page.get_by_role("heading", name=f"At a glance: Q{quarter} {financial_year_label(year)}")).to_be_visible()
+    row = page.locator(f"#action-{plan_actions['becky_action'].pk}")
     # Cells of a row: key action, Q1, Q2, Q3, Q4, narrative (the objective is a row header).
     expect(row.locator("td").nth(quarter).locator(".rag")).to_have_text("Amber")
     expect(row.locator("td").last).to_contain_text(PROGRESS)
     expect(row.locator("td").last).to_contain_text(NEXT_STEPS)
+    expect(page.locator(f"#action-{plan_actions['rachel_action'].pk}").locator("td").nth(quarter)).to_have_text(
+        "Not set"
+    )
     # The SRO reads; only owners get an Update button.
-    expect(page.get_by_role("link", name=re.compile("^Update"))).to_have_count(0)
+    expect(page.get_by_role("link", name="Update this action")).to_have_count(0)
+
+    page.goto(url(live_server, plan_actions["plan"].get_absolute_url()))
+    row = action_row(page, "Embed the multi-agency safeguarding hub triage")
+    expect(row.locator("td").nth(quarter).locator(".rag")).to_have_text("Amber")
+    expect(row.locator("td").last).to_contain_text(PROGRESS)
+
+
+def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_chooses(page, live_server, demo):
+    """On the real 2021 plan: the report opens on Q1 2021/22 (its report date), the SRO picks this quarter."""
+    year, quarter = current_quarter()
+    sign_in(page, live_server, "becky.thompson")
+    page.goto(url(live_server, "/my-actions/"))
+    first = page.locator("tbody tr").filter(has=page.get_by_role("link", name=re.compile("^Add update"))).first
+    action_link = first.get_by_role("rowheader").get_by_role("link")
+    action_pk = int(re.search(r"/actions/(\d+)/", action_link.get_attribute("href")).group(1))
+    first.get_by_role("link", name=re.compile("^Add update")).click()
+    write_update(page, rag="Red")
+    expect(page.get_by_role("status")).to_have_text("Your update was saved.")
+    sign_out(page)
+
+    sign_in(page, live_server, "sro")
+    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    page.get_by_label("Financial year").select_option(str(year))
+    page.get_by_label("Reporting quarter").select_option(str(quarter))
+    page.get_by_role("button", name="Show the report").click()
+
+    expect(page.get_by_role("heading", name=f"At a glance: Q{quarter} {financial_year_label(year)}")).to_be_visible()
+    row = page.locator(f"#action-{action_pk}")
+    expect(row.locator("td").nth(quarter).locator(".rag")).to_have_text("Red")
+    expect(row.locator("td").last).to_contain_text(PROGRESS)
+    glance = page.get_by_role("table", name=re.compile("^Key actions by RAG"))
+    expect(glance.get_by_role("row").filter(has_text="Red").locator("td").first).to_have_text(re.compile(r"^1\b"))
 
 
 def test_head_of_service_cannot_reach_the_edit_form_of_another_owners_action(page, live_server, plan_actions):
