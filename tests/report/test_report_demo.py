@@ -1,0 +1,95 @@
+"""The report on Torbay's real data (seed 000, loaded by setup_demo): its figures are on the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from kpis.models import Measure
+from plans.models import Plan
+from tests.report.helpers import element_by_id, h2_ids, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def report_html(demo, client, sro):
+    client.force_login(sro)
+    response = client.get(reverse("report"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_opens_on_torbays_july_2021_highlight_report(report_html):
+    summary = text_of(report_html)
+    assert "Senior Responsible Officer Nancy Meehan" in summary
+    assert "Date of report 13 July 2021" in summary
+    status = re.search(r'class="report-overall-status">(.*?)</dd>', report_html, re.S).group(1)
+    assert '<span class="rag rag-amber">Amber</span>' in status
+    assert "Reporting quarter <strong>Q1 2021/22</strong>" in report_html
+
+
+def test_every_section_of_seed_000_in_its_order(report_html):
+    assert h2_ids(report_html) == [
+        "glance-heading",
+        "summary-heading",
+        "overall-heading",
+        "priorities-heading",
+        "medium-heading",
+        "risks-heading",
+        "guidance-heading",
+        "theme-1-heading",
+        "theme-2-heading",
+        "theme-3-heading",
+        "theme-4-heading",
+    ]
+    text = text_of(report_html)
+    for title in (
+        "Theme One: Leadership, Management and Governance",
+        "Theme Two: A robust model of social work practice",
+        "Theme Three: Sufficient and skilled workforce",
+        "Theme Four: Quality assurance and audit",
+    ):
+        assert title in text
+
+
+def test_key_priority_medium_term_and_guidance_text(report_html):
+    priority = text_of(element_by_id(report_html, "priority-1"))
+    assert "Edge of Care - Edge of Care services to be developed and strengthened to full capacity" in priority
+    assert "Becky Thompson" in priority
+    assert "Review November 2021" in priority
+    assert "Social Work Model - complete the training in restorative practice" in report_html
+    assert "Activity on track and delivering expected outcomes" in report_html
+
+
+def test_risk_register_with_scores(report_html):
+    risk_5 = text_of(element_by_id(report_html, "risk-5"))
+    assert (
+        "requirements for &#x27;good&#x27; by April 2021" in risk_5 or "requirements for 'good' by April 2021" in risk_5
+    )
+    assert " 5 5 25 " in risk_5
+    assert " 4 5 20 " in text_of(element_by_id(report_html, "risk-1"))
+    assert " 2 2 4 " in text_of(element_by_id(report_html, "risk-7"))
+    assert len(re.findall(r'<tr id="risk-\d+"', report_html)) == 10
+
+
+def test_kpi_figures_with_rag_targets_and_benchmarks(report_html):
+    plan = Plan.objects.get(slug="torbay-2021-highlight")
+    measure = Measure.objects.get(plan=plan, ref="2.15")
+    row = element_by_id(report_html, f"measure-{measure.pk}")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    # After the title, the 2019/20 outturn and the period, the first month is Jul 20: 84%.
+    assert '<span class="figure">84%</span>' in cells[3]
+    assert "<title>" in row  # the sparkline names itself
+    text = text_of(row)
+    assert "75%" in text  # 2019/20
+    assert "85%" in text  # target Min
+    assert "95%" in text  # target Upper
+    assert "↓" in text  # the trend as reported
+
+
+def test_theme_narratives_and_key_action_narratives(report_html):
+    assert "The most recent monitoring visit (4th Visit) of January 2020" in report_html
+    assert "LNA meetings diarised and will be complete by the end of July." in report_html

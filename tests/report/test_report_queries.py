@@ -1,0 +1,39 @@
+"""The report runs the same number of queries at Torbay's size and at ten times it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.report.builders import build_plan
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, the user's groups, the plan chooser, the reporting quarter's default (2), the plan as
+# at (1), the Q1–Q4 year list (2), themes/objectives/actions/updates/RAGs (5), key priorities,
+# medium-term developments, RAG guidance (3), KPIs (4), risks (1).
+REPORT_QUERIES = 22
+# As at a date: themes from their history (+1), the key actions' and the risks' owners read apart (+2).
+REPORT_AS_AT_QUERIES = 25
+
+
+@pytest.mark.parametrize("scale", [pytest.param(1, id="Torbay size"), pytest.param(10, id="ten times Torbay")])
+def test_report_runs_a_fixed_number_of_queries(client, sro, scale, django_assert_num_queries):
+    build_plan(slug="sized", scale=scale)
+    client.force_login(sro)
+    with django_assert_num_queries(REPORT_QUERIES):
+        response = client.get(reverse("report"))
+    assert response.status_code == 200
+    assert response.content.count(b'id="action-') == 64 * scale
+
+
+@pytest.mark.parametrize("scale", [pytest.param(1, id="Torbay size"), pytest.param(10, id="ten times Torbay")])
+def test_report_as_at_a_date_runs_a_fixed_number_of_queries(client, sro, scale, django_assert_num_queries):
+    build_plan(slug="sized", scale=scale)
+    client.force_login(sro)
+    with django_assert_num_queries(REPORT_AS_AT_QUERIES):
+        response = client.get(reverse("report"), {"as_at": timezone.localdate().isoformat()})
+    assert response.status_code == 200
+    assert response.content.count(b'id="action-') == 64 * scale
+    assert response.content.count(b'id="risk-') == 10 * scale
