@@ -1,6 +1,7 @@
 """The issue's journeys, end to end in Chromium against the live server."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -176,3 +177,72 @@ def test_signing_in_from_the_login_redirect_returns_to_the_page_asked_for(page, 
 
     expect(page).to_have_url(url(live_server, "/my-actions/"))
     expect(page.get_by_role("heading", name="My actions")).to_be_visible()
+
+
+def kpi_workbook(path, rows: list[list], percent_cells: set[tuple[int, int]]) -> None:
+    """Write the rows to an .xlsx as the performance team would: percentages as numbers in % format."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "KPIs"
+    for row in rows:
+        sheet.append(row)
+    for row, column in percent_cells:
+        sheet.cell(row=row, column=column).number_format = "0.0%"
+    workbook.save(path)
+
+
+def test_performance_team_imports_a_new_month_and_it_is_on_the_report(page, live_server, demo, tmp_path):
+    from kpis.models import Measure, MeasureValue
+
+    placements = Measure.objects.get(plan__slug="torbay-2021-highlight", ref="1.1")
+    missing = Measure.objects.get(plan__slug="torbay-2021-highlight", ref="1.4")
+    assert not MeasureValue.objects.filter(measure__in=[placements, missing], month="2021-06-01").exists()
+    workbook = tmp_path / "June 2021 KPIs.xlsx"
+    kpi_workbook(
+        workbook,
+        [
+            ["Torbay Children's Services: performance report"],
+            ["Data to end of June 2021"],
+            [],
+            ["Ref", "Performance Measure", "Jun 21"],
+            ["Placement Stability"],
+            ["1.1", placements.title, 0.122],  # 12.2% in a percentage-formatted cell
+            ["1.4", missing.title, 17],
+        ],
+        percent_cells={(6, 3)},
+    )
+
+    page.goto(url(live_server, "/admin/"))
+    page.get_by_label("Username").fill("performance")
+    page.get_by_label("Password").fill("improve-2021")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Plans, KPIs and risks")).to_be_visible()
+
+    page.get_by_role("link", name="Measures", exact=True).click()
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label("Plan").select_option(str(placements.plan_id))
+    page.get_by_label("KPI spreadsheet").set_input_files(workbook)
+    page.get_by_role("button", name="Check the file").click()
+
+    expect(page.get_by_role("heading", name=re.compile("^Preview of “June 2021 KPIs.xlsx”"))).to_be_visible()
+    expect(page.locator("#import-summary")).to_contain_text("2 measures read: 2 new monthly values, 0 changed")
+    preview = page.get_by_role("table", name="Changes per measure")
+    expect(preview.get_by_role("row").filter(has_text="% with 3 or more placements")).to_contain_text("Jun 2021: 12.2%")
+    expect(preview.get_by_role("row").filter(has_text=missing.title)).to_contain_text("Jun 2021: 17")
+    assert not MeasureValue.objects.filter(month="2021-06-01").exists()  # the preview writes nothing
+
+    page.get_by_role("button", name="Confirm import").click()
+    expect(page.locator(".messagelist")).to_contain_text("June 2021 KPIs.xlsx")
+    assert MeasureValue.objects.get(measure=placements, month="2021-06-01").value == Decimal("12.2")
+
+    page.goto(url(live_server, "/"))
+    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    table = page.locator("#theme-1 table.report-kpi")
+    headers = table.locator("thead tr").nth(1).locator("th")
+    expect(headers.filter(has_text="Jun 21")).to_have_count(1)
+    june = headers.all_inner_texts().index("Jun 21")
+    # A measure's cells: title, prior year, period, then one per month (its Ref is the row header).
+    expect(page.locator(f"#measure-{placements.pk} td").nth(3 + june)).to_contain_text("12.2%")
+    expect(page.locator(f"#measure-{missing.pk} td").nth(3 + june)).to_contain_text("17")
