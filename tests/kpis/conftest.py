@@ -1,5 +1,6 @@
 """KPI test data: the real seed loaded through kpis.demo, and measures of any size built through the services."""
 
+import contextlib
 import datetime
 from decimal import Decimal
 
@@ -37,24 +38,46 @@ def seed_plan(db):
     return _load_seed_plan()
 
 
-@pytest.fixture(scope="module")
-def _seed_plan_for_module(django_db_setup, django_db_blocker):
-    """Load the seed once for a whole module (about 2 s a load); every test still runs in its own rolled-back
-    transaction, so none can change it for the next. Removed, history and all, when the module ends."""
+@contextlib.contextmanager
+def _seed_plan_loaded_once(django_db_blocker):
+    """Load the seed outside any test's transaction (about 2 s a load), and remove it, history and all, after.
+
+    Each test still runs in its own rolled-back transaction, so none can change the seed for the next.
+    """
     with django_db_blocker.unblock():
         started = timezone.now()
         plan = _load_seed_plan()
-    yield plan.pk
-    with django_db_blocker.unblock():
-        Plan.objects.filter(pk=plan.pk).delete()
-        for model in (Plan, Theme, MeasureValue, MeasureYear):
-            model.history.filter(history_date__gte=started).delete()
+    try:
+        yield plan.pk
+    finally:
+        with django_db_blocker.unblock():
+            Plan.objects.filter(pk=plan.pk).delete()
+            for model in (Plan, Theme, MeasureValue, MeasureYear):
+                model.history.filter(history_date__gte=started).delete()
+
+
+@pytest.fixture(scope="module")
+def _seed_plan_for_module(django_db_setup, django_db_blocker):
+    with _seed_plan_loaded_once(django_db_blocker) as pk:
+        yield pk
+
+
+@pytest.fixture(scope="class")
+def _seed_plan_for_class(django_db_setup, django_db_blocker):
+    with _seed_plan_loaded_once(django_db_blocker) as pk:
+        yield pk
 
 
 @pytest.fixture
 def shared_seed_plan(_seed_plan_for_module, db):
-    """Return the seed plan loaded once for the module (read-only by convention: changes roll back anyway)."""
+    """Return the seed plan, loaded once for the test module."""
     return Plan.objects.get(pk=_seed_plan_for_module)
+
+
+@pytest.fixture
+def class_seed_plan(_seed_plan_for_class, db):
+    """Return the seed plan, loaded once for the test class and gone after it."""
+    return Plan.objects.get(pk=_seed_plan_for_class)
 
 
 def month_n(start: datetime.date, n: int) -> datetime.date:
