@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -266,8 +266,9 @@ class MeasurePreview:
 
 @dataclass
 class _Writes:
-    new_values: list[MeasureValue] = field(default_factory=list)
-    changed_values: list[MeasureValue] = field(default_factory=list)
+    # Monthly values stay plain tuples: building 60,000 model instances costs more than writing them.
+    new_values: list[tuple] = field(default_factory=list)  # (measure_id, month, value, text, note)
+    changed_values: list[tuple] = field(default_factory=list)  # (pk, measure_id, month, value, text, note)
     new_years: list[MeasureYear] = field(default_factory=list)
     changed_years: list[MeasureYear] = field(default_factory=list)
     new_benchmarks: list[Benchmark] = field(default_factory=list)
@@ -882,7 +883,6 @@ def _diff(parsed: list[MeasureRow], preview: KpiImportPreview) -> None:
             existing_benchmarks[benchmark.measure_id, benchmark.kind, benchmark.period] = benchmark
 
     writes = preview._writes
-    now = timezone.now()
     for row in parsed:
         measure = row.measure
         result = MeasurePreview(measure=measure, row=row.row)
@@ -892,19 +892,13 @@ def _diff(parsed: list[MeasureRow], preview: KpiImportPreview) -> None:
             old = existing_values.get((measure.pk, month))
             if old is None:
                 result.new.append(MonthChange(month, "", _show(figure.value, figure.words, measure)))
-                writes.new_values.append(
-                    MeasureValue(measure=measure, month=month, value=new[0], text=new[1], note=new[2], updated_at=now)
-                )
+                writes.new_values.append((measure.pk, month, *new))
             elif old[1:] == new:
                 result.unchanged.append(month)
             else:
                 before = _show(old[1], old[2] or old[3], measure)
                 result.changed.append(MonthChange(month, before, _show(figure.value, figure.words, measure)))
-                writes.changed_values.append(
-                    MeasureValue(
-                        pk=old[0], measure=measure, month=month, value=new[0], text=new[1], note=new[2], updated_at=now
-                    )
-                )
+                writes.changed_values.append((old[0], measure.pk, month, *new))
         for year, cells in sorted(row.years.items()):
             _diff_year(measure, year, cells, existing_years.get((measure.pk, year)), result, writes)
         for (kind, period), figure in sorted(row.benchmarks.items()):
@@ -1033,18 +1027,7 @@ def kpi_import_apply(*, preview: KpiImportPreview, user=None, source: str = "adm
         record.save()
         record.measures.set([m.measure.pk for m in preview.measures])
         history = {"default_user": record.imported_by, "default_change_reason": reason, "default_date": now}
-        for value in writes.new_values + writes.changed_values:
-            value.kpi_import = record
-        if writes.new_values:
-            bulk_create_with_history(writes.new_values, MeasureValue, batch_size=BATCH_SIZE, **history)
-        if writes.changed_values:
-            bulk_update_with_history(
-                writes.changed_values,
-                MeasureValue,
-                ["value", "text", "note", "kpi_import", "updated_at"],
-                batch_size=BATCH_SIZE,
-                **history,
-            )
+        _write_values_with_history(writes, record=record, now=now, reason=reason)
         if writes.new_years:
             bulk_create_with_history(writes.new_years, MeasureYear, batch_size=BATCH_SIZE, **history)
         if writes.changed_years:
@@ -1058,6 +1041,103 @@ def kpi_import_apply(*, preview: KpiImportPreview, user=None, source: str = "adm
         if writes.changed_measures:
             Measure.objects.bulk_update(writes.changed_measures, ["period_type"], batch_size=BATCH_SIZE)
     return record
+
+
+def _write_values_with_history(writes: _Writes, *, record: KpiImport, now: datetime.datetime, reason: str) -> None:
+    """Insert and update the monthly values and their history rows with executemany.
+
+    This is what simple_history's bulk_create_with_history / bulk_update_with_history record (one
+    historical row per value: "+" created, "~" changed, history_user = the importer), written without
+    building a model instance per value and per history row: for 60,000 values Django's bulk_create
+    spends most of its time compiling per-field parameters. Columns come from the models' _meta, so a
+    new field on MeasureValue fails loudly here instead of being left out of the history.
+    """
+    if not (writes.new_values or writes.changed_values):
+        return
+    meta, history_meta = MeasureValue._meta, MeasureValue.history.model._meta
+    ops, quote = connection.ops, connection.ops.quote_name
+    value_field = meta.get_field("value")
+    decimals: dict[Decimal, object] = {}
+    months: dict[datetime.date, object] = {}
+
+    def db_decimal(number: Decimal | None):
+        if number is None:
+            return None
+        if number not in decimals:
+            decimals[number] = value_field.get_db_prep_save(number, connection)
+        return decimals[number]
+
+    def db_month(month: datetime.date):
+        if month not in months:
+            months[month] = ops.adapt_datefield_value(month)
+        return months[month]
+
+    updated_at = meta.get_field("updated_at").get_db_prep_save(now, connection)
+    columns = ["measure_id", "month", "value", "text", "note", "kpi_import_id", "updated_at"]
+    with connection.cursor() as cursor:
+        if writes.new_values:
+            cursor.executemany(
+                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(meta.get_field(c).column) for c in columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))})",
+                [
+                    (measure_id, db_month(month), db_decimal(value), text, note, record.pk, updated_at)
+                    for measure_id, month, value, text, note in writes.new_values
+                ],
+            )
+            cursor.execute(
+                f"SELECT {quote(meta.pk.column)}, {quote(meta.get_field('measure').column)}, "
+                f"{quote(meta.get_field('month').column)} FROM {quote(meta.db_table)} "
+                f"WHERE {quote(meta.get_field('kpi_import').column)} = %s",
+                [record.pk],
+            )
+            new_ids = {(measure_id, _as_date(month)): pk for pk, measure_id, month in cursor.fetchall()}
+        if writes.changed_values:
+            assignments = ", ".join(f"{quote(meta.get_field(c).column)} = %s" for c in columns[2:])
+            cursor.executemany(
+                f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",
+                [
+                    (db_decimal(value), text, note, record.pk, updated_at, pk)
+                    for pk, _, _, value, text, note in writes.changed_values
+                ],
+            )
+        shared = {
+            "kpi_import_id": record.pk,
+            "updated_at": updated_at,
+            "history_date": history_meta.get_field("history_date").get_db_prep_save(now, connection),
+            "history_change_reason": reason,
+            "history_user_id": record.imported_by_id,
+        }
+        history_rows = [
+            {"id": new_ids[measure_id, month], "measure_id": measure_id, "month": month, "value": value}
+            | {"text": text, "note": note, "history_type": "+"}
+            for measure_id, month, value, text, note in writes.new_values
+        ] + [
+            {"id": pk, "measure_id": measure_id, "month": month, "value": value}
+            | {"text": text, "note": note, "history_type": "~"}
+            for pk, measure_id, month, value, text, note in writes.changed_values
+        ]
+        history_fields = [f for f in history_meta.concrete_fields if not f.primary_key]
+        cursor.executemany(
+            f"INSERT INTO {quote(history_meta.db_table)} ({', '.join(quote(f.column) for f in history_fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(history_fields))})",
+            [
+                tuple(
+                    db_month(row["month"])
+                    if f.attname == "month"
+                    else db_decimal(row["value"])
+                    if f.attname == "value"
+                    else row[f.attname]
+                    if f.attname in row
+                    else shared[f.attname]
+                    for f in history_fields
+                )
+                for row in history_rows
+            ],
+        )
+
+
+def _as_date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
 def kpi_import_confirm(

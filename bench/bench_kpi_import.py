@@ -1,0 +1,221 @@
+"""Benchmark the KPI import: a wide workbook of 500 measures x 120 months (60,000 values).
+
+Runs the admin's two steps through `kpis.imports` (preview: read + validate + diff; confirm: read again,
+validate again, write with history) and, for comparison, a plain django-import-export ModelResource
+importing the same 60,000 values from a long file (one row per value). Prints time and peak memory of
+each step. Sets up its own throw-away SQLite database.
+
+    .venv/bin/python bench/bench_kpi_import.py [--measures 500] [--months 120] [--no-resource]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import os
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = tempfile.mkdtemp(prefix="bench-kpi-")
+os.environ["DATABASE_URL"] = f"sqlite:///{WORK}/bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "torbay_improvement.settings.test")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+from openpyxl.cell import WriteOnlyCell  # noqa: E402
+
+START = datetime.date(2011, 4, 1)
+
+
+def month_n(n: int) -> datetime.date:
+    index = START.year * 12 + START.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def figure(measure_index: int, month_index: int) -> tuple[float | int | str, bool]:
+    """Return a cell for a measure and month: percentages as fractions in % cells, some n/a."""
+    if (measure_index + month_index) % 97 == 0:
+        return "n/a", False
+    if measure_index % 2 == 0:  # a percentage measure
+        return round(((measure_index * 7 + month_index * 3) % 1000) / 1000, 3), True
+    return (measure_index * 11 + month_index * 13) % 500, False
+
+
+def setup(measure_count: int):
+    from django.contrib.auth.models import User
+
+    from kpis.models import Measure, Unit
+    from plans.models import Plan, Theme
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    user = User.objects.create(username="performance", is_staff=True)
+    plans = []
+    for slug in ("bench-wide", "bench-long"):
+        plan = Plan.objects.create(title=f"Benchmark plan {slug}", slug=slug, report_date=datetime.date(2021, 7, 1))
+        theme = Theme.objects.create(plan=plan, number=1, title="Theme")
+        Measure.objects.bulk_create(
+            Measure(
+                plan=plan,
+                theme=theme,
+                ref=f"{i // 50 + 1}.{i % 50 + 1}",
+                title=f"Measure {i}",
+                order=i,
+                unit=Unit.PERCENTAGE if i % 2 == 0 else Unit.COUNT,
+                decimals=1 if i % 2 == 0 else 0,
+            )
+            for i in range(measure_count)
+        )
+        plans.append(plan)
+    return user, plans
+
+
+def wide_workbook(measure_count: int, month_count: int) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("KPIs")
+    sheet.append(["Benchmark KPI report"])
+    sheet.append([])
+    sheet.append(["", "", "", *["Figures" if n == 0 else "" for n in range(month_count)]])
+    sheet.append(["Ref", "Performance Measure", "Period", *[f"{month_n(n):%b %y}" for n in range(month_count)]])
+    for i in range(measure_count):
+        if i % 50 == 0:
+            sheet.append([f"Section {i // 50 + 1}"])
+        row = [f"{i // 50 + 1}.{i % 50 + 1}", f"Measure {i}", "Snapshot"]
+        for n in range(month_count):
+            value, percent = figure(i, n)
+            if percent:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "0.0%"
+                row.append(cell)
+            else:
+                row.append(value)
+        sheet.append(row)
+    sheet.append(["* Rate per 10,000 population aged 0 to 17"])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def long_dataset(measure_count: int, month_count: int):
+    import tablib
+
+    dataset = tablib.Dataset(headers=["ref", "month", "value", "text", "note"])
+    for i in range(measure_count):
+        for n in range(month_count):
+            value, percent = figure(i, n)
+            if isinstance(value, str):
+                dataset.append([f"{i // 50 + 1}.{i % 50 + 1}", month_n(n).isoformat(), "", "", value])
+            else:
+                dataset.append(
+                    [f"{i // 50 + 1}.{i % 50 + 1}", month_n(n).isoformat(), value * 100 if percent else value, "", ""]
+                )
+    return dataset
+
+
+class Step:
+    """Time a step and report the process's peak memory (max RSS) after it, and how much the step raised it;
+    with --tracemalloc also the step's peak Python heap."""
+
+    def __init__(self, name: str, trace: bool):
+        self.name, self.trace = name, trace
+
+    def __enter__(self):
+        self.rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if self.trace:
+            tracemalloc.start()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.started
+        heap = ""
+        if self.trace:
+            heap = f"   Python heap peak {tracemalloc.get_traced_memory()[1] / 2**20:6.1f} MB"
+            tracemalloc.stop()
+        self.rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        growth = self.rss_mb - self.rss_before
+        print(f"{self.name:<62} {self.seconds:7.2f} s   peak RSS {self.rss_mb:6.1f} MB (+{growth:5.1f}){heap}")
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measures", type=int, default=500)
+    parser.add_argument("--months", type=int, default=120)
+    parser.add_argument("--no-resource", action="store_true", help="Skip the slow plain ModelResource run.")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="Also measure each step's peak Python heap (tracemalloc slows the steps several times over).",
+    )
+    args = parser.parse_args()
+    trace = args.tracemalloc
+
+    from kpis import imports
+    from kpis.models import MeasureValue
+    from kpis.resources import MeasureValueResource
+
+    user, (wide_plan, long_plan) = setup(args.measures)
+    data = wide_workbook(args.measures, args.months)
+    values = args.measures * args.months
+    print(f"Database: {os.environ['DATABASE_URL']}")
+    print(
+        f"Wide workbook: {args.measures} measures x {args.months} months = {values:,} values, {len(data) / 2**20:.1f} MB"
+    )
+    print()
+
+    with Step("1. preview (read + validate + diff), as the admin upload", trace) as preview_step:
+        preview = imports.kpi_import_preview(plan=wide_plan, file_name="bench.xlsx", data=data)
+    assert not preview.problems, preview.problems[:5]
+    assert preview.values_created == values, preview.summary()
+
+    with Step("2. confirm (read + validate again + write with history)", trace) as confirm_step:
+        preview, record = imports.kpi_import_confirm(
+            plan=wide_plan, file_name="bench.xlsx", data=data, user=user, source="benchmark"
+        )
+    assert record is not None and record.values_created == values
+    assert MeasureValue.objects.filter(measure__plan=wide_plan).count() == values
+    assert MeasureValue.history.filter(measure__plan=wide_plan).count() == values
+
+    with Step("3. confirm the same file again (nothing changes)", trace) as again_step:
+        preview, record = imports.kpi_import_confirm(
+            plan=wide_plan, file_name="bench.xlsx", data=data, user=user, source="benchmark"
+        )
+    assert preview.values_unchanged == values and not preview.has_changes
+
+    wide_total = preview_step.seconds + confirm_step.seconds
+    print()
+    print(
+        f"Wide pipeline, preview + confirm: {wide_total:.2f} s, process peak {confirm_step.rss_mb:.1f} MB "
+        "(aim: < 30 s, < 500 MB)"
+    )
+
+    if args.no_resource:
+        return
+    dataset = long_dataset(args.measures, args.months)
+    with Step(f"4. plain ModelResource import of the long file ({len(dataset):,} rows)", trace) as plain_step:
+        result = MeasureValueResource(plan=long_plan).import_data(dataset, dry_run=False, raise_errors=True)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert MeasureValue.objects.filter(measure__plan=long_plan).count() == values
+    print()
+    print(
+        f"Speed-up of preview + confirm over the plain ModelResource: {plain_step.seconds / wide_total:.1f}x (aim: >= 10x)"
+    )
+    print(f"Confirm alone against the plain ModelResource: {plain_step.seconds / confirm_step.seconds:.1f}x")
+    print(f"(repeat import: {again_step.seconds:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
