@@ -128,7 +128,8 @@ def measure_figure(
             "margin": {"t": 50, "r": 20, "b": 80, "l": 60},
             "hovermode": "closest",
         },
-        "config": {"displaylogo": False, "responsive": True},
+        # No mode bar: its look comes from CSS that plotly injects at runtime, which our CSP blocks.
+        "config": {"displaylogo": False, "responsive": True, "displayModeBar": False},
     }
 
 
