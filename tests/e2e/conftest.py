@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import sqlite3  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
 
 import pytest  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -106,7 +107,7 @@ def url(live_server, path: str) -> str:
 
 def sign_in(page: Page, live_server, username: str, password: str = PASSWORD, *, next_path: str = "") -> None:
     """Sign in through the login form as a person would, and wait until the sign-in has happened."""
-    login = "/accounts/login/" + (f"?next={next_path}" if next_path else "")
+    login = "/accounts/login/" + (f"?{urlencode({'next': next_path})}" if next_path else "")
     page.goto(url(live_server, login))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
