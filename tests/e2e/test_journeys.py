@@ -138,6 +138,7 @@ def test_head_of_service_cannot_reach_the_edit_form_of_another_owners_action(pag
 
 SIGNED_OUT_PAGES = [
     pytest.param("/", id="report"),
+    pytest.param("/report/pdf/", id="report pdf"),
     pytest.param("/plans/", id="plan list"),
     pytest.param("/plans/e2e-plan/", id="plan"),
     pytest.param("/plans/e2e-plan/?year=2021", id="plan by year"),
@@ -246,3 +247,35 @@ def test_performance_team_imports_a_new_month_and_it_is_on_the_report(page, live
     # A measure's cells: title, prior year, period, then one per month (its Ref is the row header).
     expect(page.locator(f"#measure-{placements.pk} td").nth(3 + june)).to_contain_text("12.2%")
     expect(page.locator(f"#measure-{missing.pk} td").nth(3 + june)).to_contain_text("17")
+
+
+def test_pages_draw_under_the_content_security_policy_without_errors(page, live_server, demo):
+    """The real CSP is on (only the axe checks bypass it): no blocked script or style, no script error, no 404."""
+    from kpis.models import Measure
+    from risks.models import Risk
+
+    problems = []
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.text.startswith("Failed to load resource")  # reported with its URL below
+            and problems.append(f"{page.url} console: {message.text}")
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "response",
+        lambda response: response.status >= 400 and problems.append(f"{response.status} {response.url}"),
+    )
+    measure = Measure.objects.get(plan__slug="torbay-2021-highlight", ref="1.1")
+    risk = Risk.objects.order_by("pk").first()
+    sign_in(page, live_server, "sro")  # lands on the report
+    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    for path in ("/plans/torbay-2021-highlight/", "/kpis/", f"/kpis/{measure.pk}/", "/risks/", f"/risks/{risk.pk}/"):
+        page.goto(url(live_server, path))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        page.wait_for_load_state("load")
+    expect(page.locator("[data-plotly-figure] .main-svg").first).to_be_attached()  # the chart was drawn
+
+    assert not problems, "\n".join(problems)
