@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.template.loader import render_to_string
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
-from kpis.selectors import MeasureRow, ThemeTable, measure_tables_for_plan
+from kpis.selectors import MeasureRow, ThemeTable, ValueCell, YearFigure, measure_tables_for_plan
 from plans.models import Plan, Rag
 from plans.report_selectors import (
     ReportQuarter,
@@ -34,6 +36,57 @@ HIGH_RISK_BAND = "high"
 RAG_ORDER = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, "")
 RAG_WORDS = {Rag.RED.value: "Red", Rag.AMBER.value: "Amber", Rag.GREEN.value: "Green", "": "Not set"}
 THEME_NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}
+SHORT_ACTION_WORDS = 18
+
+
+# Cells the report repeats thousands of times at ten times Torbay's size are built here rather than
+# by an {% include %} each, which costs more than the rest of the row. The markup is the component's.
+
+
+@cache
+def rag_badge_html(rag: str) -> SafeString:
+    """Return components/rag_badge.html for a RAG value ("red", "amber", "green" or ""), rendered once."""
+    return mark_safe(render_to_string("components/rag_badge.html", {"rag": rag}).strip())  # noqa: S308
+
+
+def kpi_cell_html(cell: ValueCell | YearFigure | None) -> SafeString:
+    """Return a figure with its RAG badge, or why there is none, as kpis/_cell.html and _figure.html show it."""
+    if cell is None:
+        return mark_safe("")  # noqa: S308
+    if isinstance(cell, ValueCell) and not cell.has_figure:
+        return format_html('<span class="text-muted no-figure" title="No figure">{}</span>', cell.display)
+    if not cell.rag:
+        return format_html('<span class="figure">{}</span>', cell.display)
+    return format_html('<span class="figure">{}</span> {}', cell.display, rag_badge_html(cell.rag))
+
+
+@dataclass(frozen=True)
+class ReportActionRow:
+    """An action row of the report: the selector's row with its RAG badges and a short description."""
+
+    row: ActionRow
+    badges: list[SafeString]
+
+    @property
+    def action(self):
+        return self.row.action
+
+    @property
+    def latest_update(self):
+        return self.row.latest_update
+
+    @cached_property
+    def short_description(self) -> str:
+        return Truncator(strip_tags(self.row.action.description)).words(SHORT_ACTION_WORDS)
+
+
+@dataclass(frozen=True)
+class ReportMeasureRow:
+    row: MeasureRow
+    prior: SafeString
+    cells: list[SafeString]
+    final: SafeString
+    year_to_date: SafeString
 
 
 @dataclass
@@ -50,6 +103,11 @@ class ReportContext:
     @cached_property
     def themes(self) -> ReportThemes:
         return report_themes(user=self.user, plan=self.plan, quarter=self.quarter, as_at=self.as_at)
+
+    @cached_property
+    def action_rows(self) -> list[ReportActionRow]:
+        """Every key action row, in the plan's order, with its badges ready."""
+        return [ReportActionRow(row=row, badges=[rag_badge_html(rag) for rag in row.rags]) for row in self.themes.rows]
 
     @cached_property
     def measure_tables(self) -> dict[int, ThemeTable]:
@@ -90,7 +148,7 @@ class RagCount:
     word: str
     count: int
     previous: int
-    rows: list[ActionRow]
+    rows: list[ReportActionRow]
 
     @property
     def change(self) -> int:
@@ -104,7 +162,7 @@ class RagCount:
 @dataclass(frozen=True)
 class OwnerActions:
     owner: str
-    rows: list[ActionRow]
+    rows: list[ReportActionRow]
 
 
 @dataclass
@@ -117,7 +175,7 @@ class AtAGlance:
     not_updated_count: int = field(default=0)
 
 
-def _owner_label(row: ActionRow) -> str:
+def _owner_label(row: ReportActionRow) -> str:
     action = row.action
     if action.owner_name:
         return action.owner_name
@@ -129,12 +187,12 @@ def _owner_label(row: ActionRow) -> str:
 def at_a_glance(report_context: ReportContext) -> AtAGlance:
     """Return what the SRO looks for first, from what the report has already read (no queries)."""
     quarter = report_context.quarter
-    rows = report_context.themes.rows
+    rows = report_context.action_rows
     previous = report_context.themes.previous_rags
-    now_counts: dict[str, list[ActionRow]] = {rag: [] for rag in RAG_ORDER}
+    now_counts: dict[str, list[ReportActionRow]] = {rag: [] for rag in RAG_ORDER}
     before = Counter()
     for row in rows:
-        now_counts[row.rags[quarter.quarter - 1]].append(row)
+        now_counts[row.row.rags[quarter.quarter - 1]].append(row)
         before[previous.get(row.action.pk, "")] += 1
     rag_counts = [
         RagCount(rag=rag, word=RAG_WORDS[rag], count=len(now_counts[rag]), previous=before[rag], rows=now_counts[rag])
@@ -147,7 +205,7 @@ def at_a_glance(report_context: ReportContext) -> AtAGlance:
         risk for risk in report_context.risks if (band := band_for_score(risk.score)) and band.key == HIGH_RISK_BAND
     ]
     high_risks.sort(key=lambda r: (-r.score, r.ref))
-    stale: dict[str, list[ActionRow]] = {}
+    stale: dict[str, list[ReportActionRow]] = {}
     for row in rows:
         update = row.latest_update
         if update is None or (update.financial_year, update.quarter) < (quarter.financial_year, quarter.quarter):
@@ -235,8 +293,24 @@ class ThemePanel(Panel):
         theme = self.block.theme
         table = report_context.measure_tables.get(theme.pk)
         notes = [row.measure for row in table.rows if row.measure.data_notes] if table else []
+        by_pk = {row.action.pk: row for row in report_context.action_rows}
+        objectives = [
+            (block.objective, [by_pk[row.action.pk] for row in block.actions]) for block in self.block.objectives
+        ]
+        measure_rows = [
+            ReportMeasureRow(
+                row=row,
+                prior=kpi_cell_html(row.prior),
+                cells=[kpi_cell_html(cell) for cell in row.cells],
+                final=kpi_cell_html(row.final),
+                year_to_date=kpi_cell_html(row.year_to_date),
+            )
+            for row in (table.rows if table else [])
+        ]
         return {
             "block": self.block,
+            "objectives": objectives,
+            "measure_rows": measure_rows,
             "theme": theme,
             "theme_word": THEME_NUMBER_WORDS.get(theme.number, str(theme.number)),
             "table": table,

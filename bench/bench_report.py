@@ -1,0 +1,104 @@
+"""Benchmark the highlight report: median server time and queries at Torbay's size and ten times it.
+
+Builds a Torbay-size plan (4 themes, 64 key actions, 60 measures of 11 months, 10 risks) and one ten
+times larger, then times, in one run, the report of each (signed in, Django's test client, so the
+time is the server's: middleware, selectors, templates) and the login page, and prints the medians,
+their ratios and the query counts. Uses DATABASE_URL if set, else a throw-away SQLite file.
+
+    .venv/bin/python bench/bench_report.py [--runs 30]
+
+Aims (the issue): Torbay size under 150 ms and no more than 10 times the login page; ten times
+larger under 3 times the Torbay-size time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if "DATABASE_URL" not in os.environ:
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-report-')}/bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "torbay_improvement.settings.test")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from tests.report.builders import build_plan  # noqa: E402
+
+HOST = {"HTTP_HOST": "localhost"}
+
+
+def timed(client: Client, url: str, runs: int) -> tuple[float, int, int]:
+    """Return the median milliseconds of `runs` GETs of `url` (after one warm-up), its queries and status."""
+    response = client.get(url, **HOST)
+    queries = []
+    # Counted by wrapping execute: CaptureQueriesContext's log is reset by every request_started.
+    with connection.execute_wrapper(
+        lambda execute, sql, params, many, context: queries.append(sql) or execute(sql, params, many, context)
+    ):
+        client.get(url, **HOST)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        client.get(url, **HOST)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), len(queries), response.status_code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    # A fresh run every time: drop what an earlier run on the same database left.
+    from plans.models import Plan
+
+    Plan.objects.filter(slug__in=["bench-torbay", "bench-ten-times"]).delete()
+    user, _ = User.objects.get_or_create(username="bench-sro", defaults={"first_name": "Nancy", "last_name": "Meehan"})
+    started = time.perf_counter()
+    # The larger plan is built first, so the default (most recent) plan is chosen by slug below.
+    build_plan(slug="bench-ten-times", scale=10, owner=user)
+    build_plan(slug="bench-torbay", scale=1, owner=user)
+    print(f"Built both plans in {time.perf_counter() - started:.1f} s ({connection.vendor}).")
+
+    signed_in = Client()
+    signed_in.force_login(user)
+    today = timezone.localdate().isoformat()
+    rows = [
+        ("Login page (signed out)", Client(), "/accounts/login/"),
+        ("Report, Torbay size", signed_in, "/?plan=bench-torbay"),
+        ("Report, ten times Torbay", signed_in, "/?plan=bench-ten-times"),
+        ("Report as at today, Torbay size", signed_in, f"/?plan=bench-torbay&as_at={today}"),
+        ("Report as at today, ten times", signed_in, f"/?plan=bench-ten-times&as_at={today}"),
+    ]
+    results = {}
+    print(f"\nMedian server time over {args.runs} runs each:")
+    for label, client, url in rows:
+        median, queries, status = timed(client, url, args.runs)
+        results[label] = median
+        print(f"  {label:<34} {median:8.1f} ms  {queries:3d} queries  (HTTP {status})")
+    login, torbay, ten = (results[r[0]] for r in rows[:3])
+    print("\nRatios:")
+    print(f"  Torbay size / login page        {torbay / login:6.2f}  (aim: no more than 10)")
+    print(f"  Ten times / Torbay size         {ten / torbay:6.2f}  (aim: under 3)")
+    print(f"  Torbay size under 150 ms        {'yes' if torbay < 150 else 'NO'} ({torbay:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
