@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from plans import permissions
+from plans import demo, permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -31,28 +31,28 @@ def test_setup_demo_twice_changes_nothing():
         pytest.param("admin", permissions.ADMINISTRATOR, True, id="admin"),
     ],
 )
-def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff):
-    call_command("setup_demo", verbosity=0)
+def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff, settings):
+    demo.users_load(password=settings.DEMO_PASSWORD)
     user = authenticate(username=username, password="improve-2021")
     assert user is not None
     assert role in permissions.group_names(user)
     assert user.is_staff is staff
 
 
-def test_demo_password_comes_from_the_environment(settings):
+def test_setup_demo_gives_the_demo_users_the_configured_password(settings):
     settings.DEMO_PASSWORD = "another-password-2024"
     call_command("setup_demo", verbosity=0)
     assert authenticate(username="sro", password="another-password-2024") is not None
     assert authenticate(username="sro", password="improve-2021") is None
 
 
-def test_only_the_administrator_is_a_superuser():
-    call_command("setup_demo", verbosity=0)
+def test_only_the_administrator_is_a_superuser(settings):
+    demo.users_load(password=settings.DEMO_PASSWORD)
     assert list(User.objects.filter(is_superuser=True).values_list("username", flat=True)) == ["admin"]
 
 
-def test_performance_team_may_import_kpis_and_heads_of_service_may_not():
-    call_command("setup_demo", verbosity=0)
+def test_performance_team_may_import_kpis_and_heads_of_service_may_not(settings):
+    demo.users_load(password=settings.DEMO_PASSWORD)
     assert User.objects.get(username="performance").has_perm("kpis.import_measure")
     assert not User.objects.get(username="becky.thompson").has_perm("kpis.import_measure")
     assert not User.objects.get(username="sro").has_perm("kpis.import_measure")
