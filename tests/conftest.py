@@ -7,6 +7,13 @@ from plans import permissions
 from tests.factories import UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database also gets the cache table (the KPI and risk imports keep uploads there)."""
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
 @pytest.fixture
 def make_user(db):
     """Return a function that makes a user in the given role groups."""
