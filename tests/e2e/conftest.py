@@ -42,8 +42,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    """Every page in the same viewport and locale, so screenshots and layouts are comparable."""
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "en-GB"}
+    """Every page in the same viewport and locale, so screenshots and layouts are comparable.
+
+    Reduced motion turns off Bootstrap's smooth scrolling: a test presses keys far faster than a person,
+    and a smooth scroll-into-view still running from the last Tab cancels the jump to an in-page link.
+    """
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1280, "height": 900},
+        "locale": "en-GB",
+        "reduced_motion": "reduce",
+    }
 
 
 @pytest.fixture

@@ -151,3 +151,30 @@ def test_update_form_errors_are_announced_and_reachable_by_keyboard(page, live_s
     tab_to(page, lambda el: el["text"] == "Save update")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Your update was saved.")
+
+
+def test_sro_chooses_the_reporting_quarter_and_opens_a_glance_list_by_keyboard(page, live_server, demo):
+    sign_in(page, live_server, "sro")  # lands on the report: Q1 2021/22 of Torbay's plan
+    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+
+    tab_to(page, lambda el: el["id"] == "report-quarter")
+    page.keyboard.press("ArrowDown")  # Q1 -> Q2 on a closed select
+    expect(page.get_by_label("Reporting quarter")).to_have_value("2")
+    tab_to(page, lambda el: el["text"] == "Show the report")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()
+    summary = tab_to(page, lambda el: el["tag"] == "summary" and el["text"].startswith("Key actions not updated"))
+    page.keyboard.press("Enter")
+    details = page.locator("details").filter(has=page.locator("summary", has_text=summary["text"]))
+    expect(details).to_have_attribute("open", "")
+    link = tab_to(page, lambda el: el["tag"] == "a")
+    target = page.evaluate("() => document.activeElement.getAttribute('href')")
+    assert target.startswith("#action-"), link
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(f"{target}$"))
+    expect(page.locator(target)).to_be_in_viewport()
+    # The next Tab continues from the action's row: its own link.
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"() => document.querySelector('{target}').contains(document.activeElement)")
