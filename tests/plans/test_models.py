@@ -42,7 +42,7 @@ def test_one_rag_per_action_per_quarter_is_enforced_by_the_database():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        pytest.param("rag", "purple", id="RAG other than red/amber/green"),
+        pytest.param("rag", "blue", id="RAG other than red/amber/green"),
         pytest.param("quarter", 5, id="quarter 5"),
         pytest.param("quarter", 0, id="quarter 0"),
     ],
