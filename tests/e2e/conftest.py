@@ -78,6 +78,20 @@ def axe_page(new_context) -> Page:
     return page
 
 
+def kpi_workbook(path, rows: list[list], percent_cells: set[tuple[int, int]]) -> None:
+    """Write the rows to an .xlsx as the performance team would: percentages as numbers in % format."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "KPIs"
+    for row in rows:
+        sheet.append(row)
+    for row, column in percent_cells:
+        sheet.cell(row=row, column=column).number_format = "0.0%"
+    workbook.save(path)
+
+
 _demo_snapshot: sqlite3.Connection | None = None
 
 
@@ -177,9 +191,9 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_no_serious_violations(page: Page) -> None:
-    """Fail with axe's explanation if the page has a serious or critical WCAG 2.2 AA violation."""
-    violations = axe_violations(page)
+def assert_no_serious_violations(page: Page, *, exclude: list[str] | None = None) -> None:
+    """Fail with axe's explanation if the page (less `exclude` selectors) has a serious or critical violation."""
+    violations = axe_violations(page, exclude=exclude)
     assert not violations, f"axe-core found on {page.url}:\n{format_violations(violations)}"
 
 

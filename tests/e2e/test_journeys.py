@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from plans.models import QuarterRag, financial_year_label
 from plans.selectors import current_quarter
-from tests.e2e.conftest import sign_in, sign_out, url
+from tests.e2e.conftest import kpi_workbook, sign_in, sign_out, url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -178,20 +178,6 @@ def test_signing_in_from_the_login_redirect_returns_to_the_page_asked_for(page, 
 
     expect(page).to_have_url(url(live_server, "/my-actions/"))
     expect(page.get_by_role("heading", name="My actions")).to_be_visible()
-
-
-def kpi_workbook(path, rows: list[list], percent_cells: set[tuple[int, int]]) -> None:
-    """Write the rows to an .xlsx as the performance team would: percentages as numbers in % format."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "KPIs"
-    for row in rows:
-        sheet.append(row)
-    for row, column in percent_cells:
-        sheet.cell(row=row, column=column).number_format = "0.0%"
-    workbook.save(path)
 
 
 def test_performance_team_imports_a_new_month_and_it_is_on_the_report(page, live_server, demo, tmp_path):
