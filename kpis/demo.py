@@ -11,6 +11,7 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
 from kpis import services
 from plans.models import Plan
@@ -51,30 +52,68 @@ def load_demo(*, plan_slug: str, stdout: IO[str] | None = None, path: Path = FIX
     if plan is None:
         raise ImproperlyConfigured(PLAN_MISSING_MESSAGE.format(slug=plan_slug))
     themes = {theme.number: theme for theme in plan.themes.all()}
+    if not plan.measures.exists():
+        outcomes = _load_new(plan=plan, themes=themes, data=data, plan_slug=plan_slug)
+    else:
+        outcomes = _load_over_existing(plan=plan, themes=themes, data=data, plan_slug=plan_slug)
+    if stdout is not None:
+        summary = ", ".join(f"{key} {count}" for key, count in sorted(outcomes.items()))
+        stdout.write(f"KPIs for {plan_slug}: {summary}.")
+    return outcomes
+
+
+def _theme_for(item: dict, themes: dict, plan_slug: str):
+    theme = themes.get(item["theme"])
+    if theme is None:
+        raise ImproperlyConfigured(THEME_MISSING_MESSAGE.format(slug=plan_slug, number=item["theme"], ref=item["ref"]))
+    return theme
+
+
+def _measure_fields(item: dict) -> dict:
+    names = ("title", "section", "order", "unit", "decimals", "polarity", "period_type", "definition", "data_notes")
+    return {name: item[name] for name in names}
+
+
+def _year_fields(year: dict) -> dict:
+    return {name: year.get(name, "" if name.endswith(("_text", "_trend")) else None) for name in YEAR_FIELDS}
+
+
+def _load_new(*, plan: Plan, themes: dict, data: dict, plan_slug: str) -> Counter:
+    """First load into a plan with no measures: one bulk write per table, history dated the report date."""
+    recorded_at = None
+    if plan.report_date:
+        recorded_at = timezone.make_aware(datetime.datetime.combine(plan.report_date, datetime.time(12)))
     outcomes: Counter = Counter()
     for item in data["measures"]:
-        theme = themes.get(item["theme"])
-        if theme is None:
-            message = THEME_MISSING_MESSAGE.format(slug=plan_slug, number=item["theme"], ref=item["ref"])
-            raise ImproperlyConfigured(message)
+        measure, _ = services.measure_update_or_create(
+            plan=plan, theme=_theme_for(item, themes, plan_slug), ref=item["ref"], **_measure_fields(item)
+        )
+        counts = services.measure_series_create(
+            measure=measure,
+            values=[{**value, "month": datetime.date.fromisoformat(value["month"])} for value in item["values"]],
+            years=[{"financial_year": year["financial_year"], **_year_fields(year)} for year in item["years"]],
+            benchmarks=item["benchmarks"],
+            recorded_at=recorded_at,
+            reason=f"As reported in the highlight report of {plan.report_date:%d/%m/%Y}" if plan.report_date else "",
+        )
+        outcomes["measures created"] += 1
+        for name, count in counts.items():
+            outcomes[f"{name} created"] += count
+    return outcomes
+
+
+def _load_over_existing(*, plan: Plan, themes: dict, data: dict, plan_slug: str) -> Counter:
+    """Later loads: row by row, saving only what differs, so an unchanged fixture changes nothing."""
+    outcomes: Counter = Counter()
+    for item in data["measures"]:
         measure, outcome = services.measure_update_or_create(
-            plan=plan,
-            theme=theme,
-            ref=item["ref"],
-            title=item["title"],
-            section=item["section"],
-            order=item["order"],
-            unit=item["unit"],
-            decimals=item["decimals"],
-            polarity=item["polarity"],
-            period_type=item["period_type"],
-            definition=item["definition"],
-            data_notes=item["data_notes"],
+            plan=plan, theme=_theme_for(item, themes, plan_slug), ref=item["ref"], **_measure_fields(item)
         )
         outcomes[f"measures {outcome}"] += 1
         for year in item["years"]:
-            fields = {name: year.get(name, "" if name.endswith(("_text", "_trend")) else None) for name in YEAR_FIELDS}
-            _, outcome = services.measure_year_set(measure=measure, financial_year=year["financial_year"], **fields)
+            _, outcome = services.measure_year_set(
+                measure=measure, financial_year=year["financial_year"], **_year_fields(year)
+            )
             outcomes[f"years {outcome}"] += 1
         for value in item["values"]:
             _, outcome = services.measure_value_set(
@@ -94,7 +133,4 @@ def load_demo(*, plan_slug: str, stdout: IO[str] | None = None, path: Path = FIX
                 text=benchmark["text"],
             )
             outcomes[f"benchmarks {outcome}"] += 1
-    if stdout is not None:
-        summary = ", ".join(f"{key} {count}" for key, count in sorted(outcomes.items()))
-        stdout.write(f"KPIs for {plan_slug}: {summary}.")
     return outcomes

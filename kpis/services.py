@@ -169,3 +169,62 @@ def benchmark_set(
     """Return the measure's benchmark of this kind and period, set to the figure (or text) given."""
     fields = {"value": _decimal(value), "text": text}
     return _upsert(Benchmark, lookup={"measure": measure, "kind": kind, "period": period}, fields=fields, user=None)
+
+
+@transaction.atomic
+def measure_series_create(
+    *,
+    measure: Measure,
+    values: list[dict[str, Any]],
+    years: list[dict[str, Any]],
+    benchmarks: list[dict[str, Any]],
+    recorded_at: datetime.datetime | None = None,
+    reason: str = "",
+) -> dict[str, int]:
+    """Create a new measure's monthly values, years and benchmarks in bulk; return counts created.
+
+    For loading a measure that has no rows yet (the demo fixture): each row is validated as
+    `measure_value_set` and friends would, then written in one statement per table, with history
+    dated `recorded_at` (when the figures were known) rather than now.
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    value_rows = []
+    for row in values:
+        value = _decimal(row.get("value"))
+        note = row.get("note", "")
+        if row["month"].day != 1:
+            raise ValidationError({"month": MONTH_NOT_FIRST_MESSAGE.format(day=row["month"])})
+        if value is None and not note.strip():
+            raise ValidationError({"note": NO_FIGURE_NO_REASON_MESSAGE.format(ref=measure.ref, month=row["month"])})
+        value_rows.append(
+            MeasureValue(measure=measure, month=row["month"], value=value, text=row.get("text", ""), note=note)
+        )
+    year_rows = [
+        MeasureYear(
+            measure=measure,
+            **{name: _decimal(v) if name in _YEAR_DECIMALS else v for name, v in row.items()},
+        )
+        for row in years
+    ]
+    benchmark_rows = [
+        Benchmark(
+            measure=measure,
+            kind=row["kind"],
+            period=row.get("period", ""),
+            value=_decimal(row.get("value")),
+            text=row.get("text", ""),
+        )
+        for row in benchmarks
+    ]
+    # Field validation only: the measure was just saved, and the database enforces the constraints.
+    for instance in (*value_rows, *year_rows, *benchmark_rows):
+        instance.full_clean(exclude=["measure"], validate_unique=False, validate_constraints=False)
+    history = {"default_date": recorded_at, "default_change_reason": reason or None}
+    bulk_create_with_history(value_rows, MeasureValue, **history)
+    bulk_create_with_history(year_rows, MeasureYear, **history)
+    Benchmark.objects.bulk_create(benchmark_rows)
+    return {"values": len(value_rows), "years": len(year_rows), "benchmarks": len(benchmark_rows)}
+
+
+_YEAR_DECIMALS = {"target_min", "target_upper", "outturn", "year_to_date"}
