@@ -23,6 +23,7 @@ FOCUSED = """() => {
         type: el.getAttribute("type") || "",
         text: (el.innerText || el.value || "").trim(),
         label: label.trim(),
+        ariaLabel: el.getAttribute("aria-label") || "",
         checked: !!el.checked,
     };
 }"""
@@ -43,7 +44,7 @@ FOCUS_STYLE = """() => {
 
 
 def focused(page: Page) -> dict | None:
-    """Return what has the keyboard focus: tag, id, name, type, text, label, checked."""
+    """Return what has the keyboard focus: tag, id, name, type, text, label, ariaLabel, checked."""
     return page.evaluate(FOCUSED)
 
 
@@ -76,10 +77,8 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_main_content(pag
     assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
 
 
-def test_every_tab_stop_on_the_plan_page_shows_where_the_focus_is(page, live_server, plan_actions):
-    sign_in(page, live_server, "becky.thompson")
-    page.goto(url(live_server, plan_actions["plan"].get_absolute_url()))
-
+def assert_every_tab_stop_shows_focus(page: Page) -> None:
+    """Tab through the page (up to MAX_TABS stops) and fail on any stop with no visible focus indicator."""
     invisible, stops = [], 0
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
@@ -89,8 +88,43 @@ def test_every_tab_stop_on_the_plan_page_shows_where_the_focus_is(page, live_ser
         stops += 1
         if not style["visible"] or not (style["outline"] >= 2 or style["shadow"]):
             invisible.append(style)
-    assert stops >= 5, "The plan page should have links and controls to tab through"
-    assert not invisible, f"Focused elements with no visible focus indicator: {invisible}"
+    assert stops >= 5, f"{page.url} should have links and controls to tab through"
+    assert not invisible, f"Focused elements on {page.url} with no visible focus indicator: {invisible}"
+
+
+def test_every_tab_stop_on_the_plan_page_shows_where_the_focus_is(page, live_server, plan_actions):
+    sign_in(page, live_server, "becky.thompson", next_path=plan_actions["plan"].get_absolute_url())
+
+    assert_every_tab_stop_shows_focus(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/kpis/", "/risks/"], ids=["report", "kpi tables", "risk register"])
+def test_every_tab_stop_on_the_report_kpi_and_risk_pages_shows_where_the_focus_is(page, live_server, demo, path):
+    sign_in(page, live_server, "sro", next_path=path)
+
+    assert_every_tab_stop_shows_focus(page)
+
+
+def test_risk_heat_map_and_register_work_by_keyboard(page, live_server, demo):
+    sign_in(page, live_server, "sro", next_path="/risks/")
+
+    cell = tab_to(page, lambda el: el["tag"] == "a" and " open risk" in el["ariaLabel"])
+    count = int(cell["text"])
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"/risks/\?status=open&probability=\d&impact=\d"))
+    expect(page.get_by_role("status")).to_contain_text(f"{count} risk")
+    expect(page.get_by_role("status")).to_contain_text("match the filters")
+    rows = page.locator("table.table-risks tbody tr")
+    expect(rows).to_have_count(count)
+    tab_to(
+        page, lambda el: el["tag"] == "a" and page.evaluate("() => !!document.activeElement.closest('.table-risks')")
+    )
+    href = page.evaluate("() => document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(url(live_server, href))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Risk")
 
 
 def test_head_of_service_signs_in_and_saves_an_update_by_keyboard_alone(page, live_server, plan_actions):
