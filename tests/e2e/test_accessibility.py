@@ -1,5 +1,7 @@
 """axe-core (WCAG 2.2 AA rules) finds no serious or critical violation on the app's pages, on the real data."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -124,3 +126,15 @@ def test_kpi_import_preview_has_no_serious_accessibility_violation(axe_page, liv
 
     expect(axe_page.get_by_role("button", name="Confirm import")).to_be_visible()
     assert_no_serious_violations(axe_page, exclude=DJANGO_ADMIN_CHROME)  # the preview
+
+
+def test_risk_form_with_errors_has_no_serious_accessibility_violation(axe_page, live_server, demo):
+    sign_in(axe_page, live_server, "admin", next_path=f"/risks/{risk_pk()}/edit/")
+    description = axe_page.get_by_role("textbox", name=re.compile(r"^Description"))
+    description.fill("")
+    # The browser's own check of `required` would stop the form; the server's error messages are under test.
+    description.evaluate("field => { field.form.noValidate = true; }")
+    axe_page.get_by_role("button", name=re.compile("save", re.I)).click()
+
+    expect(axe_page.locator(".invalid-feedback").first).to_be_visible()
+    assert_no_serious_violations(axe_page)
