@@ -175,7 +175,22 @@ def report_themes(*, user: User, plan: Plan, quarter: ReportQuarter, as_at: date
     return ReportThemes(blocks=blocks, previous_rags=previous_rags)
 
 
-def report_quarter_default(*, plan: Plan) -> ReportQuarter:
+def report_quarters_with_news(*, plan: Plan) -> list[ReportQuarter]:
+    """Return the quarters that have a RAG or a narrative update in the plan, oldest first (one query)."""
+    rags = (
+        QuarterRag.objects.filter(key_action__objective__theme__plan=plan)
+        .order_by()
+        .values_list("financial_year", "quarter")
+    )
+    updates = (
+        ActionUpdate.objects.filter(key_action__objective__theme__plan=plan)
+        .order_by()
+        .values_list("financial_year", "quarter")
+    )
+    return sorted(ReportQuarter(year, quarter) for year, quarter in rags.union(updates))
+
+
+def report_quarter_default(*, plan: Plan, quarters_with_news: list[ReportQuarter]) -> ReportQuarter:
     """Return the quarter a plan's report is about: the latest quarter with a RAG or narrative by its report date.
 
     A report dated 13 July 2021 reports on Q1 2021/22 (April–June), whose RAGs and narratives it
@@ -183,22 +198,5 @@ def report_quarter_default(*, plan: Plan) -> ReportQuarter:
     narrative by then, the quarter of the report date (or of today, for a plan without one).
     """
     day = plan.report_date or timezone.localdate()
-    fallback = ReportQuarter(financial_year_of(day), quarter_of(day))
-    limit = Q(financial_year__lt=fallback.financial_year) | Q(
-        financial_year=fallback.financial_year, quarter__lte=fallback.quarter
-    )
-    candidates = [
-        row
-        for row in (
-            QuarterRag.objects.filter(limit, key_action__objective__theme__plan=plan)
-            .order_by("-financial_year", "-quarter")
-            .values_list("financial_year", "quarter")
-            .first(),
-            ActionUpdate.objects.filter(limit, key_action__objective__theme__plan=plan)
-            .order_by("-financial_year", "-quarter")
-            .values_list("financial_year", "quarter")
-            .first(),
-        )
-        if row
-    ]
-    return ReportQuarter(*max(candidates)) if candidates else fallback
+    by_then = ReportQuarter(financial_year_of(day), quarter_of(day))
+    return max((q for q in quarters_with_news if q <= by_then), default=by_then)

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.generic import TemplateView
 
-from plans import report, report_selectors, selectors
-from plans.models import Plan, financial_year_label
+from plans import report, report_selectors
+from plans.models import Plan, financial_year_label, financial_year_of
 from plans.report_selectors import ReportQuarter
 
 AS_AT_UNREADABLE_MESSAGE = (
@@ -53,6 +53,7 @@ class ReportRequest:
     notices: list[str] = field(default_factory=list)
     # What the form shows back: the as_at typed, even when it could not be used.
     as_at_input: str = ""
+    quarters_with_news: list[ReportQuarter] = field(default_factory=list)
 
 
 def _parse_quarter(query, default: ReportQuarter) -> tuple[ReportQuarter, bool]:
@@ -83,7 +84,8 @@ def report_request(*, user, query) -> ReportRequest:
     if plan is None:
         request.notices.append(NO_PLAN_MESSAGE)
         return request
-    default = report_selectors.report_quarter_default(plan=plan)
+    request.quarters_with_news = report_selectors.report_quarters_with_news(plan=plan)
+    default = report_selectors.report_quarter_default(plan=plan, quarters_with_news=request.quarters_with_news)
     request.quarter, readable = _parse_quarter(query, default)
     if not readable:
         request.notices.append(QUARTER_UNREADABLE_MESSAGE.format(quarter=default.label))
@@ -123,15 +125,15 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
             as_at=request.as_at,
             pdf=self.pdf,
         )
-        years = sorted(
-            set(selectors.plan_financial_years(plan=request.plan)) | {request.quarter.financial_year}, reverse=True
-        )
+        years = {q.financial_year for q in request.quarters_with_news} | {request.quarter.financial_year}
+        if request.plan.report_date:
+            years.add(financial_year_of(request.plan.report_date))
         context.update(
             plan=request.plan,
             plan_then=then.plan,
             quarter=request.quarter,
             as_at=request.as_at,
-            years=[(year, financial_year_label(year)) for year in years],
+            years=[(year, financial_year_label(year)) for year in sorted(years, reverse=True)],
             panels=report.report_html(report_context),
         )
         return context
