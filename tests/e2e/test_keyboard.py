@@ -86,7 +86,9 @@ def assert_every_tab_stop_shows_focus(page: Page) -> None:
         if style["atBody"]:  # past the last tab stop, focus leaves the document
             break
         stops += 1
-        if not style["visible"] or not (style["outline"] >= 2 or style["shadow"]):
+        # The house focus ring (static/css/app.css) is a 3px outline; Bootstrap's own faint blue box-shadow
+        # alone is not enough to see on the blue navbar.
+        if not style["visible"] or style["outline"] < 2:
             invisible.append(style)
     assert stops >= 5, f"{page.url} should have links and controls to tab through"
     assert not invisible, f"Focused elements on {page.url} with no visible focus indicator: {invisible}"
