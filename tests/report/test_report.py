@@ -12,7 +12,17 @@ from django.utils import timezone
 from kpis import services as kpi_services
 from kpis.models import MeasureValue, MeasureYear, Polarity, Unit
 from plans import report_views, services
-from plans.models import ActionUpdate, KeyAction, Plan, QuarterRag, Rag, Theme
+from plans.models import (
+    ActionUpdate,
+    KeyAction,
+    Plan,
+    QuarterRag,
+    Rag,
+    Theme,
+    financial_year_label,
+    financial_year_of,
+    quarter_of,
+)
 from risks import services as risk_services
 from risks.models import Risk
 from tests.factories import (
@@ -371,3 +381,18 @@ def test_messages_are_full_sentences():
         report_views.QUARTER_UNREADABLE_MESSAGE,
     ):
         assert message.endswith(".")
+
+
+def test_report_links_to_the_pdf_of_the_same_plan_quarter_and_date(signed_in, plan):
+    html = get_report(signed_in, year=2021, quarter=2, as_at=timezone.localdate().isoformat())
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>Download PDF', html).group(1).replace("&amp;", "&")
+    assert link == f"{reverse('report_pdf')}?plan=torbay&year=2021&quarter=2&as_at={timezone.localdate():%Y-%m-%d}"
+    assert signed_in.get(link)["Content-Type"] == "application/pdf"
+
+
+def test_plan_without_a_report_date_reports_on_the_current_quarter(signed_in):
+    PlanFactory(slug="undated", title="Undated plan", report_date=None)
+    today = timezone.localdate()
+    html = get_report(signed_in, plan="undated")
+    label = f"Q{quarter_of(today)} {financial_year_label(financial_year_of(today))}"
+    assert f"Reporting quarter <strong>{label}</strong>" in html
