@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from kpis.selectors import MeasureRow, ThemeTable, ValueCell, YearFigure, measure_tables_for_plan
-from plans.models import Plan, Rag
+from plans.models import Plan, Rag, financial_year_label
 from plans.report_selectors import (
     ReportQuarter,
     ReportThemes,
@@ -29,7 +29,7 @@ from plans.report_selectors import (
     report_themes,
 )
 from plans.selectors import ActionRow, ThemeBlock
-from risks.models import band_for_score
+from risks.models import RiskStatus, band_for_score
 from risks.selectors import risk_register_for_plan
 
 HIGH_RISK_BAND = "high"
@@ -46,13 +46,13 @@ SHORT_ACTION_WORDS = 18
 @cache
 def rag_badge_html(rag: str) -> SafeString:
     """Return components/rag_badge.html for a RAG value ("red", "amber", "green" or ""), rendered once."""
-    return mark_safe(render_to_string("components/rag_badge.html", {"rag": rag}).strip())  # noqa: S308
+    return mark_safe(render_to_string("components/rag_badge.html", {"rag": rag}).strip())
 
 
 def kpi_cell_html(cell: ValueCell | YearFigure | None) -> SafeString:
     """Return a figure with its RAG badge, or why there is none, as kpis/_cell.html and _figure.html show it."""
     if cell is None:
-        return mark_safe("")  # noqa: S308
+        return mark_safe("")
     if isinstance(cell, ValueCell) and not cell.has_figure:
         return format_html('<span class="text-muted no-figure" title="No figure">{}</span>', cell.display)
     if not cell.rag:
@@ -108,6 +108,22 @@ class ReportContext:
     def action_rows(self) -> list[ReportActionRow]:
         """Every key action row, in the plan's order, with its badges ready."""
         return [ReportActionRow(row=row, badges=[rag_badge_html(rag) for rag in row.rags]) for row in self.themes.rows]
+
+    @cached_property
+    def action_rows_by_pk(self) -> dict[int, ReportActionRow]:
+        return {row.action.pk: row for row in self.action_rows}
+
+    @cached_property
+    def key_priorities(self) -> list:
+        return list(self.plan.key_priorities.order_by("order", "id"))
+
+    @cached_property
+    def medium_term_developments(self) -> list:
+        return list(self.plan.medium_term_developments.order_by("order", "id"))
+
+    @cached_property
+    def rag_guidance(self) -> list:
+        return list(self.plan.rag_guidance.order_by("id"))
 
     @cached_property
     def measure_tables(self) -> dict[int, ThemeTable]:
@@ -202,7 +218,9 @@ def at_a_glance(report_context: ReportContext) -> AtAGlance:
     with_rag = [row for row in measures if row.latest is not None and row.latest.rag]
     off_target = [row for row in with_rag if row.latest.rag == Rag.RED]
     high_risks = [
-        risk for risk in report_context.risks if (band := band_for_score(risk.score)) and band.key == HIGH_RISK_BAND
+        risk
+        for risk in report_context.risks
+        if risk.status == RiskStatus.OPEN and (band := band_for_score(risk.score)) and band.key == HIGH_RISK_BAND
     ]
     high_risks.sort(key=lambda r: (-r.score, r.ref))
     stale: dict[str, list[ReportActionRow]] = {}
@@ -253,7 +271,7 @@ class KeyPrioritiesPanel(Panel):
     template_name = "report/panels/key_priorities.html"
 
     def get_context_data(self, *, report_context):
-        return {"key_priorities": list(report_context.plan.key_priorities.order_by("order", "id"))}
+        return {"key_priorities": report_context.key_priorities}
 
 
 class MediumTermPanel(Panel):
@@ -261,7 +279,7 @@ class MediumTermPanel(Panel):
     template_name = "report/panels/medium_term.html"
 
     def get_context_data(self, *, report_context):
-        return {"developments": list(report_context.plan.medium_term_developments.order_by("order", "id"))}
+        return {"developments": report_context.medium_term_developments}
 
 
 class RiskRegisterPanel(Panel):
@@ -277,7 +295,7 @@ class RagGuidancePanel(Panel):
     template_name = "report/panels/rag_guidance.html"
 
     def get_context_data(self, *, report_context):
-        return {"guidance": list(report_context.plan.rag_guidance.order_by("id"))}
+        return {"guidance": report_context.rag_guidance}
 
 
 class ThemePanel(Panel):
@@ -293,7 +311,7 @@ class ThemePanel(Panel):
         theme = self.block.theme
         table = report_context.measure_tables.get(theme.pk)
         notes = [row.measure for row in table.rows if row.measure.data_notes] if table else []
-        by_pk = {row.action.pk: row for row in report_context.action_rows}
+        by_pk = report_context.action_rows_by_pk
         objectives = [
             (block.objective, [by_pk[row.action.pk] for row in block.actions]) for block in self.block.objectives
         ]
@@ -316,7 +334,7 @@ class ThemePanel(Panel):
             "table": table,
             "data_notes": notes,
             "quarter": report_context.quarter,
-            "year_label": report_context.quarter.label.split(" ", 1)[1],
+            "year_label": financial_year_label(report_context.quarter.financial_year),
         }
 
 

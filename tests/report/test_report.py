@@ -284,19 +284,23 @@ def test_at_a_glance_lists_measures_off_target_with_links(signed_in, plan):
     assert f'id="measure-{measure.pk}"' in html
 
 
-def test_at_a_glance_counts_high_scoring_risks_and_links_to_them(signed_in, plan, sro):
-    for ref, (probability, impact) in enumerate([(5, 5), (4, 4), (2, 2)], start=1):
+def test_at_a_glance_counts_open_high_scoring_risks_and_links_to_them(signed_in, plan, sro):
+    for ref, (probability, impact, status) in enumerate(
+        [(5, 5, "open"), (4, 4, "open"), (2, 2, "open"), (5, 4, "closed")], start=1
+    ):
         risk_services.risk_create(
-            user=None, plan=plan, ref=ref, description=f"Risk {ref}", owner=sro,
+            user=None, plan=plan, ref=ref, description=f"Risk {ref}", owner=sro, status=status,
             date_raised=datetime.date(2020, 1, 1), probability=probability, impact=impact,
         )  # fmt: skip
     html = get_report(signed_in)
+    assert "Risk (closed)" in text_of(element_by_id(html, "risk-4"))
     assert re.search(r'href="#glance-risks">2<', html)
-    assert f"{reverse('risks:risk_list')}?band=high&amp;plan=torbay" in html
+    assert f"{reverse('risks:risk_list')}?band=high&amp;status=open&amp;plan=torbay" in html
     listed = element_by_id(html, "glance-risks", tag="ul")
     assert 'href="#risk-1"' in listed
     assert 'href="#risk-2"' in listed
     assert 'href="#risk-3"' not in listed
+    assert 'href="#risk-4"' not in listed
 
 
 def test_at_a_glance_lists_actions_not_updated_this_quarter_by_owner(signed_in, plan, head_of_service):
