@@ -75,6 +75,7 @@ def axe_page(new_context) -> Page:
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.set_default_navigation_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
     return page
 
 
