@@ -315,10 +315,15 @@ class KpiImportPreview:
     def summary(self) -> str:
         """Return one sentence counting what the import does."""
         return (
-            f"{self.rows_read} measures read: {self.values_created} new monthly values, "
+            f"{_count(self.rows_read, 'measure')} read: {_count(self.values_created, 'new monthly value')}, "
             f"{self.values_changed} changed, {self.values_unchanged} unchanged; "
-            f"{self.other_changes} changes to yearly figures, benchmarks and periods."
+            f"{_count(self.other_changes, 'change')} to yearly figures, benchmarks and periods."
         )
+
+
+def _count(number: int, noun: str) -> str:
+    """Return e.g. '1 measure' or '3 measures'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class FileRefused(Exception):

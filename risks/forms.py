@@ -115,6 +115,8 @@ class RiskForm(forms.ModelForm):
 
         self.helper = FormHelper()
         self.helper.form_id = "risk-form"
+        # The server's messages, not the browser's pop-ups, explain what to correct.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
             Fieldset(
                 "The risk",

@@ -11,7 +11,9 @@
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
       if (typeof figure === "string") { figure = JSON.parse(figure); }
-      var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
+      // No mode bar: its buttons would sit inside role="img" (axe nested-interactive) and offer to share
+      // the chart with a website.
+      var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {}, { displayModeBar: false });
       Plotly.newPlot(target, figure.data || [], figure.layout || {}, config);
     });
   }

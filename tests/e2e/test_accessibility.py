@@ -37,17 +37,6 @@ def wait_for_charts(page) -> None:
         expect(charts.nth(index).locator(".main-svg").first).to_be_attached()
 
 
-CHART_BUG = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Bug, not ours to fix: plotly draws its mode bar (ten focusable <button class='modebar-btn'>, among "
-        "them 'Share chart...') inside <div class='chart chart-risk-score' role='img'> of "
-        "templates/risks/risk_detail.html: axe nested-interactive (serious). Fix as the KPI page did: "
-        "'displayModeBar': False in the figure config of risks/charts.py (kpis/charts.py line 132)."
-    ),
-)
-
-
 # (who signs in, the page, what shows it has loaded). Paths are functions: ids are only known once the
 # demo is loaded.
 PAGES = [
@@ -63,7 +52,7 @@ PAGES = [
     pytest.param("sro", lambda: "/kpis/", "", id="kpi tables"),
     pytest.param("sro", lambda: f"/kpis/{measure_pk()}/", "% with 3 or more placements", id="kpi"),
     pytest.param("sro", lambda: "/risks/", "", id="risk register"),
-    pytest.param("sro", lambda: f"/risks/{risk_pk()}/", "", id="risk", marks=CHART_BUG),
+    pytest.param("sro", lambda: f"/risks/{risk_pk()}/", "", id="risk"),
     pytest.param("admin", lambda: f"/risks/{risk_pk()}/edit/", "", id="edit risk"),
 ]
 
