@@ -117,17 +117,22 @@ class Theme(SanitizedHtmlMixin, models.Model):
         return f"Theme {self.number}: {self.title}"
 
 
-class Objective(models.Model):
+class Objective(SanitizedHtmlMixin, models.Model):
+    html_fields = ("description",)
+
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="objectives")
     order = models.PositiveSmallIntegerField(default=0)
     lead_officer = models.CharField(max_length=200, blank=True)
-    description = models.TextField()
+    description = models.TextField(help_text="Safe HTML.")
 
     class Meta:
         ordering = ["theme", "order", "id"]
 
     def __str__(self) -> str:
-        text = self.description if len(self.description) <= 80 else self.description[:77] + "…"
+        from django.utils.html import strip_tags
+
+        text = strip_tags(self.description)
+        text = text if len(text) <= 80 else text[:77] + "…"
         return f"{self.lead_officer}: {text}" if self.lead_officer else text
 
 

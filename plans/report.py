@@ -80,6 +80,25 @@ class ReportActionRow:
         return Truncator(strip_tags(self.row.action.description)).words(SHORT_ACTION_WORDS)
 
 
+def report_action_row(row: ActionRow) -> ReportActionRow:
+    """Return the selector's action row with its Q1–Q4 RAG badges rendered."""
+    return ReportActionRow(row=row, badges=[rag_badge_html(rag) for rag in row.rags])
+
+
+def objective_rows(
+    block: ThemeBlock, *, rows_by_pk: dict[int, ReportActionRow] | None = None
+) -> list[tuple[Any, list[ReportActionRow]]]:
+    """Return a theme's (objective, action rows) pairs for components/theme_actions.html."""
+    rows_by_pk = rows_by_pk or {}
+    return [
+        (
+            objective_block.objective,
+            [rows_by_pk.get(row.action.pk) or report_action_row(row) for row in objective_block.actions],
+        )
+        for objective_block in block.objectives
+    ]
+
+
 @dataclass(frozen=True)
 class ReportMeasureRow:
     row: MeasureRow
@@ -107,7 +126,7 @@ class ReportContext:
     @cached_property
     def action_rows(self) -> list[ReportActionRow]:
         """Every key action row, in the plan's order, with its badges ready."""
-        return [ReportActionRow(row=row, badges=[rag_badge_html(rag) for rag in row.rags]) for row in self.themes.rows]
+        return [report_action_row(row) for row in self.themes.rows]
 
     @cached_property
     def action_rows_by_pk(self) -> dict[int, ReportActionRow]:
@@ -311,10 +330,7 @@ class ThemePanel(Panel):
         theme = self.block.theme
         table = report_context.measure_tables.get(theme.pk)
         notes = [row.measure for row in table.rows if row.measure.data_notes] if table else []
-        by_pk = report_context.action_rows_by_pk
-        objectives = [
-            (block.objective, [by_pk[row.action.pk] for row in block.actions]) for block in self.block.objectives
-        ]
+        objectives = objective_rows(self.block, rows_by_pk=report_context.action_rows_by_pk)
         measure_rows = [
             ReportMeasureRow(
                 row=row,

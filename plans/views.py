@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
 from plans.models import financial_year_label, financial_year_of
+from plans.report import objective_rows
 
 
 class PlanListView(TemplateView):
@@ -37,7 +38,10 @@ class PlanDetailView(TemplateView):
             financial_year=year,
             financial_year_label=financial_year_label(year),
             years=[(y, financial_year_label(y)) for y in years],
-            themes=selectors.plan_themes_for_report(user=self.request.user, plan=plan, financial_year=year),
+            themes=[
+                (block, objective_rows(block))
+                for block in selectors.plan_themes_for_report(user=self.request.user, plan=plan, financial_year=year)
+            ],
             key_priorities=plan.key_priorities.all(),
             medium_term_developments=plan.medium_term_developments.all(),
             rag_guidance=plan.rag_guidance.all(),
