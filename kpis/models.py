@@ -105,9 +105,7 @@ class MeasureValue(models.Model):
         ordering = ["measure", "month"]
         constraints = [
             models.UniqueConstraint(fields=["measure", "month"], name="one_value_per_measure_month"),
-            models.CheckConstraint(
-                condition=Q(value__isnull=False) | ~Q(note=""), name="value_or_reason_for_none"
-            ),
+            models.CheckConstraint(condition=Q(value__isnull=False) | ~Q(note=""), name="value_or_reason_for_none"),
         ]
 
     def __str__(self) -> str:
@@ -133,9 +131,7 @@ class MeasureYear(models.Model):
 
     class Meta:
         ordering = ["measure", "financial_year"]
-        constraints = [
-            models.UniqueConstraint(fields=["measure", "financial_year"], name="one_row_per_measure_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["measure", "financial_year"], name="one_row_per_measure_year")]
 
     def __str__(self) -> str:
         return f"{self.measure.ref} {self.financial_year}/{str(self.financial_year + 1)[-2:]}"
