@@ -22,6 +22,7 @@ def test_production_settings_pass_the_deployment_checklist():
         "ALLOWED_HOSTS": "tracker.example.gov.uk",
     }
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only; never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
