@@ -17,3 +17,6 @@ class PlansConfig(AppConfig):
         # Every app's post_migrate: the role groups exist and hold the permissions known so far,
         # on a production database as much as on the demo.
         post_migrate.connect(_ensure_roles, dispatch_uid="plans.ensure_roles")
+        from plans.report_cache import connect_signals
+
+        connect_signals()

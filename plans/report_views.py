@@ -6,13 +6,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.generic import TemplateView
 
-from plans import report, report_selectors
+from plans import report, report_cache, report_selectors
 from plans.models import Plan, financial_year_label, financial_year_of
 from plans.report_selectors import ReportQuarter
 
@@ -134,12 +135,29 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
             quarter=request.quarter,
             as_at=request.as_at,
             years=[(year, financial_year_label(year)) for year in sorted(years, reverse=True)],
-            panels=report.report_html(report_context),
+            panels=self.panels(report_context),
         )
         return context
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**self.report_context_data(), **kwargs)
+
+    def panels(self, report_context: report.ReportContext) -> list:
+        """Return the rendered panels, from the cache while no data they show has changed."""
+        key = report_cache.report_cache_key(
+            user=self.request.user,
+            plan_pk=report_context.plan.pk,
+            financial_year=report_context.quarter.financial_year,
+            quarter=report_context.quarter.quarter,
+            as_at=report_context.as_at,
+            pdf=self.pdf,
+            today=timezone.localdate(),
+        )
+        panels = cache.get(key)
+        if panels is None:
+            panels = report.report_html(report_context)
+            cache.set(key, panels, timeout=report_cache.REPORT_TIMEOUT)
+        return panels
 
 
 class HighlightReportPdfView(HighlightReportView):

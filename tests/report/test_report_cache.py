@@ -1,0 +1,88 @@
+"""The cached report never shows data older than the last change."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from plans import services
+from plans.models import Objective
+from tests.factories import KeyActionFactory
+from tests.kpis.import_fixtures import as_csv, measures, plan, seed_rows  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def action(head_of_service):
+    return KeyActionFactory(owner=head_of_service, objective__theme__plan__slug="cached")
+
+
+def report(client, user) -> str:
+    client.force_login(user)
+    return client.get(reverse("report"), {"year": 2021, "quarter": 2}).content.decode()
+
+
+def test_an_update_saved_after_the_report_was_cached_is_on_the_next_report(client, sro, head_of_service, action):
+    assert "Cleared the backlog" not in report(client, sro)
+    services.key_action_update_add(
+        user=head_of_service,
+        key_action=action,
+        expected_version=action.version,
+        financial_year=2021,
+        quarter=2,
+        rag="green",
+        progress="Cleared the backlog.",
+    )
+    body = report(client, sro)
+    assert "Cleared the backlog." in body
+    assert '<span class="rag rag-green">Green</span>' in body
+
+
+def test_an_admin_edit_of_an_objective_is_on_the_next_report(client, sro, action):
+    assert "Renamed objective" not in report(client, sro)
+    objective = Objective.objects.get(pk=action.objective_id)
+    objective.description = "Renamed objective"
+    objective.save()  # as the admin does
+    assert "Renamed objective" in report(client, sro)
+
+
+def test_each_person_gets_their_own_report(client, sro, head_of_service, action):
+    update_link = reverse("plans:action_update", kwargs={"pk": action.pk})
+    assert update_link not in report(client, sro)
+    assert update_link in report(client, head_of_service)
+    assert update_link not in report(client, sro)
+
+
+def test_a_deleted_action_leaves_the_next_report(client, sro, action):
+    action.description = "Soon to go"
+    action.save()
+    assert "Soon to go" in report(client, sro)
+    action.delete()
+    assert "Soon to go" not in report(client, sro)
+
+
+def test_a_kpi_import_replaces_the_data_token(tmp_path, plan, measures):  # noqa: F811
+    from django.core.management import call_command
+
+    from plans.report_cache import report_data_token
+
+    before = report_data_token()
+    path = tmp_path / "kpis.csv"
+    path.write_bytes(as_csv(seed_rows()))
+    call_command("import_kpis", str(path), plan=plan.slug)
+    assert report_data_token() != before
+
+
+def test_a_refused_kpi_file_keeps_the_data_token(tmp_path, plan, measures):  # noqa: F811
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from plans.report_cache import report_data_token
+
+    before = report_data_token()
+    path = tmp_path / "kpis.csv"
+    path.write_bytes(b"not,a,kpi,file\n")
+    with pytest.raises(CommandError):
+        call_command("import_kpis", str(path), plan=plan.slug)
+    assert report_data_token() == before
