@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zlib
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.safestring import SafeString, mark_safe
 
 TOKEN_KEY = "report:data-token"
 REPORT_TIMEOUT = 60 * 60
@@ -74,3 +76,14 @@ def connect_signals() -> None:
                 m2m_changed.connect(
                     report_data_changed, sender=through, dispatch_uid=f"{uid}:{field.name}:m2m", weak=False
                 )
+
+
+def cache_html(key: str, parts: list[str]) -> None:
+    """Keep rendered HTML under `key`, compressed: a report ten times Torbay's is megabytes of HTML."""
+    cache.set(key, zlib.compress("".join(parts).encode(), 1), timeout=REPORT_TIMEOUT)
+
+
+def cached_html(key: str) -> SafeString | None:
+    """Return the HTML kept under `key`, or None."""
+    data = cache.get(key)
+    return None if data is None else mark_safe(zlib.decompress(data).decode())  # noqa: S308 (our own render)

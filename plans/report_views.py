@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -153,10 +152,11 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
             pdf=self.pdf,
             today=timezone.localdate(),
         )
-        panels = cache.get(key)
-        if panels is None:
-            panels = report.report_html(report_context)
-            cache.set(key, panels, timeout=report_cache.REPORT_TIMEOUT)
+        cached = report_cache.cached_html(key)
+        if cached is not None:
+            return [cached]
+        panels = report.report_html(report_context)
+        report_cache.cache_html(key, panels)
         return panels
 
 
