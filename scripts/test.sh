@@ -4,15 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "Installing Debian's chromium for the browser journeys..."
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
-  else
-    echo "Browser journeys need /usr/bin/chromium: sudo apt-get install -y chromium" >&2
-    exit 1
-  fi
-fi
+bash scripts/system-packages.sh --browser
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .venv/bin/ruff check .
