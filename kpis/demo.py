@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kpis import services
+from kpis.models import YEAR_FIELDS
 from plans.models import Plan
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kpis" / "torbay-2021-kpis.json"
@@ -22,16 +23,6 @@ PLAN_MISSING_MESSAGE = (
 )
 THEME_MISSING_MESSAGE = (
     'Plan "{slug}" has no theme {number} for measure {ref}: load the plan with its four themes first.'
-)
-YEAR_FIELDS = (
-    "target_min",
-    "target_upper",
-    "target_text",
-    "outturn",
-    "outturn_text",
-    "year_to_date",
-    "year_to_date_text",
-    "reported_trend",
 )
 
 

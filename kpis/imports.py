@@ -23,7 +23,17 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from kpis.models import Benchmark, BenchmarkKind, KpiImport, Measure, MeasureValue, MeasureYear, PeriodType, Unit
+from kpis.models import (
+    YEAR_FIELDS,
+    Benchmark,
+    BenchmarkKind,
+    KpiImport,
+    Measure,
+    MeasureValue,
+    MeasureYear,
+    PeriodType,
+    Unit,
+)
 from plans.models import Plan, financial_year_label, financial_year_of
 
 # --- Messages a person reads: one place, full sentences, saying what to do next. ---------------------
@@ -931,16 +941,6 @@ def _diff(parsed: list[MeasureRow], preview: KpiImportPreview) -> None:
         preview.measures.append(result)
 
 
-YEAR_FIELDS = (
-    "target_min",
-    "target_upper",
-    "target_text",
-    "outturn",
-    "outturn_text",
-    "year_to_date",
-    "year_to_date_text",
-    "reported_trend",
-)
 YEAR_FIELD_LABELS = {
     "target_min": "target (min)",
     "target_upper": "target (upper)",

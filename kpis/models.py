@@ -113,6 +113,19 @@ class MeasureValue(models.Model):
         return f"{self.measure.ref} {self.month:%b %Y}: {shown}"
 
 
+# A measure's yearly figures, as the spreadsheet and the fixture carry them.
+YEAR_FIELDS = (
+    "target_min",
+    "target_upper",
+    "target_text",
+    "outturn",
+    "outturn_text",
+    "year_to_date",
+    "year_to_date_text",
+    "reported_trend",
+)
+
+
 class MeasureYear(models.Model):
     """A measure's figures for one financial year: targets, outturn, year to date, reported trend."""
 
