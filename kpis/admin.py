@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.roles import is_administrator
 from kpis import imports
 from kpis.models import Benchmark, KpiImport, Measure, MeasureValue, MeasureYear
 from plans.models import Plan
-from plans.permissions import is_administrator
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_TOO_LARGE = "The file is larger than 20 MB. Remove other sheets or old years and upload it again."

@@ -23,6 +23,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.calendar import financial_year_label, financial_year_of
 from kpis.models import (
     YEAR_FIELDS,
     Benchmark,
@@ -34,7 +35,7 @@ from kpis.models import (
     PeriodType,
     Unit,
 )
-from plans.models import Plan, financial_year_label, financial_year_of
+from plans.models import Plan
 
 # --- Messages a person reads: one place, full sentences, saying what to do next. ---------------------
 

@@ -15,8 +15,9 @@ import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 
+from core.calendar import financial_year_of
 from kpis.models import Polarity
-from plans.models import Rag, financial_year_of
+from plans.models import Rag
 
 Number = Decimal | int | float
 Targets = tuple[Decimal | None, Decimal | None]

@@ -19,12 +19,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core.calendar import financial_year_label, financial_year_of
 from kpis import charts
 from kpis.models import Benchmark, BenchmarkKind, KpiImport, Measure, MeasureValue, MeasureYear, Unit
 from kpis.rag import Targets, targets_for_month, targets_for_year, value_rag
 from kpis.trend import Trend, value_trend
 from plans import permissions
-from plans.models import Plan, Theme, financial_year_label, financial_year_of
+from plans.models import Plan, Theme
 
 BENCHMARK_KIND_ORDER = {kind: index for index, kind in enumerate(BenchmarkKind.values)}
 BENCHMARK_SHORT_LABELS = {

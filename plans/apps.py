@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _ensure_roles(sender, **kwargs):
-    from plans.services import roles_ensure
+    from core.roles import roles_ensure
 
     roles_ensure()
 

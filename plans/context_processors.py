@@ -1,6 +1,6 @@
 """Template context: which roles the signed-in user holds (for showing links, never for enforcing)."""
 
-from plans import permissions
+from core.roles import is_administrator, is_head_of_service, is_performance_team
 
 
 def roles(request):
@@ -9,7 +9,7 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "user_is_administrator": permissions.is_administrator(user),
-        "user_is_head_of_service": permissions.is_head_of_service(user),
-        "user_is_performance_team": permissions.is_performance_team(user),
+        "user_is_administrator": is_administrator(user),
+        "user_is_head_of_service": is_head_of_service(user),
+        "user_is_performance_team": is_performance_team(user),
     }

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from plans import permissions, services
+from core import roles
+from plans import services
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "plans"
 PLAN_FILES = ("torbay-2021-highlight.json", "torbay-2016-action-tracker.json")
@@ -15,24 +16,24 @@ MAIN_PLAN_SLUG = "torbay-2021-highlight"
 
 DEMO_USERS = (
     # username, first name, last name, roles, staff, superuser
-    ("sro", "Nancy", "Meehan", (permissions.SRO,), False, False),
-    ("becky.thompson", "Becky", "Thompson", (permissions.HEAD_OF_SERVICE,), False, False),
-    ("rachel.setter", "Rachel", "Setter", (permissions.HEAD_OF_SERVICE,), False, False),
-    ("performance", "Performance", "Team", (permissions.PERFORMANCE_TEAM,), True, False),
-    ("admin", "Site", "Administrator", (permissions.ADMINISTRATOR,), True, True),
+    ("sro", "Nancy", "Meehan", (roles.SRO,), False, False),
+    ("becky.thompson", "Becky", "Thompson", (roles.HEAD_OF_SERVICE,), False, False),
+    ("rachel.setter", "Rachel", "Setter", (roles.HEAD_OF_SERVICE,), False, False),
+    ("performance", "Performance", "Team", (roles.PERFORMANCE_TEAM,), True, False),
+    ("admin", "Site", "Administrator", (roles.ADMINISTRATOR,), True, True),
 )
 
 
 def users_load(*, password: str) -> list[str]:
     """Create the demo users that do not exist yet; return the usernames created."""
-    services.roles_ensure()
+    roles.roles_ensure()
     created = []
-    for username, first, last, roles, staff, superuser in DEMO_USERS:
+    for username, first, last, user_roles, staff, superuser in DEMO_USERS:
         _, was_created = services.user_ensure(
             username=username,
             first_name=first,
             last_name=last,
-            roles=roles,
+            roles=user_roles,
             password=password,
             staff=staff,
             superuser=superuser,

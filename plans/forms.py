@@ -7,8 +7,9 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from plans.html import sanitize_html
-from plans.models import Rag, financial_year_label, financial_year_of
+from core.calendar import financial_year_label, financial_year_of
+from core.html import sanitize_html
+from plans.models import Rag
 from plans.services import EMPTY_UPDATE_MESSAGE
 
 QUARTER_CHOICES = [

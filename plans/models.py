@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
+
+from core.calendar import financial_year_label
+from core.html import sanitize_html
 
 
 class Rag(models.TextChoices):
@@ -28,21 +29,6 @@ def rag_check(field: str, *, allow_blank: bool) -> Q:
     return condition | Q(**{field: ""}) if allow_blank else condition
 
 
-def financial_year_of(day: datetime.date) -> int:
-    """Return the starting calendar year of the financial year (April to March) holding `day`."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def quarter_of(day: datetime.date) -> int:
-    """Return the financial-year quarter (Q1 = April to June ... Q4 = January to March) of `day`."""
-    return ((day.month - 4) % 12) // 3 + 1
-
-
-def financial_year_label(year: int) -> str:
-    """Return the label of a financial year, e.g. 2021 -> '2021/22'."""
-    return f"{year}/{str(year + 1)[-2:]}"
-
-
 class SanitizedHtmlMixin:
     """Models whose `html_fields` hold narrative HTML sanitise them in `clean()`.
 
@@ -52,8 +38,6 @@ class SanitizedHtmlMixin:
     html_fields: tuple[str, ...] = ()
 
     def clean(self) -> None:
-        from plans.html import sanitize_html
-
         super().clean()
         for name in self.html_fields:
             setattr(self, name, sanitize_html(getattr(self, name)))

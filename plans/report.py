@@ -20,14 +20,10 @@ from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from core.calendar import FinancialQuarter, end_of_day, financial_year_label
 from kpis.selectors import MeasureRow, ThemeTable, ValueCell, YearFigure, measure_tables_for_plan
-from plans.models import Plan, Rag, financial_year_label
-from plans.report_selectors import (
-    ReportQuarter,
-    ReportThemes,
-    end_of_day,
-    report_themes,
-)
+from plans.models import Plan, Rag
+from plans.report_selectors import ReportThemes, report_themes
 from plans.selectors import ActionRow, ThemeBlock
 from risks.models import RiskStatus, band_for_score
 from risks.selectors import risk_register_for_plan
@@ -115,7 +111,7 @@ class ReportContext:
     user: User
     plan: Plan  # the live plan (its slug and pk)
     plan_then: Plan  # its fields as they stood at as_at (the live plan when as_at is None)
-    quarter: ReportQuarter
+    quarter: FinancialQuarter
     as_at: datetime.date | None = None
     pdf: bool = False
 

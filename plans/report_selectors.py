@@ -16,47 +16,10 @@ from django.contrib.auth.models import User
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from core.calendar import QUARTERS, FinancialQuarter, end_of_day, financial_year_of, quarter_of
 from plans import permissions
-from plans.models import (
-    ActionUpdate,
-    KeyAction,
-    Objective,
-    Plan,
-    QuarterRag,
-    Theme,
-    financial_year_label,
-    financial_year_of,
-    quarter_of,
-)
-from plans.selectors import QUARTERS, ActionRow, ObjectiveBlock, ThemeBlock
-
-
-def end_of_day(day: datetime.date) -> datetime.datetime:
-    """Return the last instant of `day` in the council's time zone."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
-
-
-@dataclass(frozen=True, order=True)
-class ReportQuarter:
-    """A quarter of a financial year: Q1 = April–June ... Q4 = January–March."""
-
-    financial_year: int
-    quarter: int
-
-    @property
-    def label(self) -> str:
-        return f"Q{self.quarter} {financial_year_label(self.financial_year)}"
-
-    @property
-    def previous(self) -> ReportQuarter:
-        if self.quarter == 1:
-            return ReportQuarter(self.financial_year - 1, 4)
-        return ReportQuarter(self.financial_year, self.quarter - 1)
-
-    @property
-    def first_day(self) -> datetime.date:
-        month = (self.quarter - 1) * 3 + 4
-        return datetime.date(self.financial_year + (month > 12), (month - 1) % 12 + 1, 1)
+from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, Theme
+from plans.selectors import ActionRow, ObjectiveBlock, ThemeBlock
 
 
 def report_plan_list(*, user: User) -> list[Plan]:
@@ -101,7 +64,7 @@ def _latest_updates(*, plan: Plan, end: datetime.datetime | None) -> dict[int, A
 
 
 def _quarter_rags(
-    *, plan: Plan, end: datetime.datetime | None, financial_year: int, previous: ReportQuarter
+    *, plan: Plan, end: datetime.datetime | None, financial_year: int, previous: FinancialQuarter
 ) -> QuerySet:
     wanted = Q(financial_year=financial_year) | Q(financial_year=previous.financial_year, quarter=previous.quarter)
     if end is None:
@@ -123,7 +86,7 @@ class ReportThemes:
         return [row for block in self.blocks for objective in block.objectives for row in objective.actions]
 
 
-def report_themes(*, user: User, plan: Plan, quarter: ReportQuarter, as_at: datetime.date | None) -> ReportThemes:
+def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: datetime.date | None) -> ReportThemes:
     """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and latest update as at `as_at`.
 
     Six queries whatever the size of the plan (seven as at a date: the key actions' owners).
@@ -175,7 +138,7 @@ def report_themes(*, user: User, plan: Plan, quarter: ReportQuarter, as_at: date
     return ReportThemes(blocks=blocks, previous_rags=previous_rags)
 
 
-def report_quarters_with_news(*, plan: Plan) -> list[ReportQuarter]:
+def report_quarters_with_news(*, plan: Plan) -> list[FinancialQuarter]:
     """Return the quarters that have a RAG or a narrative update in the plan, oldest first (one query)."""
     rags = (
         QuarterRag.objects.filter(key_action__objective__theme__plan=plan)
@@ -187,10 +150,10 @@ def report_quarters_with_news(*, plan: Plan) -> list[ReportQuarter]:
         .order_by()
         .values_list("financial_year", "quarter")
     )
-    return sorted(ReportQuarter(year, quarter) for year, quarter in rags.union(updates))
+    return sorted(FinancialQuarter(year, quarter) for year, quarter in rags.union(updates))
 
 
-def report_quarter_default(*, plan: Plan, quarters_with_news: list[ReportQuarter]) -> ReportQuarter:
+def report_quarter_default(*, plan: Plan, quarters_with_news: list[FinancialQuarter]) -> FinancialQuarter:
     """Return the quarter a plan's report is about: the latest quarter with a RAG or narrative by its report date.
 
     A report dated 13 July 2021 reports on Q1 2021/22 (April–June), whose RAGs and narratives it
@@ -198,5 +161,5 @@ def report_quarter_default(*, plan: Plan, quarters_with_news: list[ReportQuarter
     narrative by then, the quarter of the report date (or of today, for a plan without one).
     """
     day = plan.report_date or timezone.localdate()
-    by_then = ReportQuarter(financial_year_of(day), quarter_of(day))
+    by_then = FinancialQuarter(financial_year_of(day), quarter_of(day))
     return max((q for q in quarters_with_news if q <= by_then), default=by_then)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.generic import TemplateView
 
+from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
 from plans import report, report_cache, report_selectors
-from plans.models import Plan, financial_year_label, financial_year_of
-from plans.report_selectors import ReportQuarter
+from plans.models import Plan
 
 AS_AT_UNREADABLE_MESSAGE = (
     "The date “{value}” could not be read. Give it as year-month-day, for example 2021-07-13. "
@@ -48,21 +48,21 @@ class ReportRequest:
 
     plans: list[Plan]
     plan: Plan | None
-    quarter: ReportQuarter | None = None
+    quarter: FinancialQuarter | None = None
     as_at: datetime.date | None = None
     notices: list[str] = field(default_factory=list)
     # What the form shows back: the as_at typed, even when it could not be used.
     as_at_input: str = ""
-    quarters_with_news: list[ReportQuarter] = field(default_factory=list)
+    quarters_with_news: list[FinancialQuarter] = field(default_factory=list)
 
 
-def _parse_quarter(query, default: ReportQuarter) -> tuple[ReportQuarter, bool]:
+def _parse_quarter(query, default: FinancialQuarter) -> tuple[FinancialQuarter, bool]:
     """Return the quarter asked for (or the default when none is asked for) and whether it was readable."""
     year, quarter = query.get("year", "").strip(), query.get("quarter", "").strip()
     if not year and not quarter:
         return default, True
     try:
-        chosen = ReportQuarter(int(year or default.financial_year), int(quarter or default.quarter))
+        chosen = FinancialQuarter(int(year or default.financial_year), int(quarter or default.quarter))
     except ValueError:
         return default, False
     if chosen.quarter not in (1, 2, 3, 4) or chosen.financial_year not in QUARTER_YEARS:

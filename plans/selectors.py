@@ -10,18 +10,9 @@ from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from core.calendar import financial_year_label, financial_year_of, quarter_of
 from plans import permissions
-from plans.models import (
-    ActionUpdate,
-    KeyAction,
-    Objective,
-    Plan,
-    QuarterRag,
-    Theme,
-    financial_year_label,
-    financial_year_of,
-    quarter_of,
-)
+from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, Theme
 
 QUARTERS = (1, 2, 3, 4)
 

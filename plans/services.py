@@ -6,14 +6,14 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from core.html import sanitize_html
+from core.locking import version_claim
 from plans import permissions
-from plans.html import sanitize_html
 from plans.models import (
     ActionUpdate,
     KeyAction,
@@ -33,14 +33,6 @@ EDIT_CONFLICT_MESSAGE = (
 )
 NOT_YOUR_ACTION_MESSAGE = "You can update only the key actions you own."
 EMPTY_UPDATE_MESSAGE = "Write what moved this quarter: fill in at least one of progress, barriers or next steps."
-
-
-class EditConflict(Exception):
-    """The key action changed since the editor loaded it; their save was refused."""
-
-    def __init__(self, message: str = EDIT_CONFLICT_MESSAGE):
-        super().__init__(message)
-        self.message = message
 
 
 def _save(instance, *, user: User | None = None) -> None:
@@ -71,7 +63,7 @@ def key_action_update_add(
 ) -> UpdateResult:
     """Add a narrative update to a key action and set its RAG for the quarter; return both rows.
 
-    Refuses (PermissionDenied) a user who may not edit the action, and (EditConflict) a save based
+    Refuses (PermissionDenied) a user who may not edit the action, and (core.locking.EditConflict) a save based
     on a stale version of the action, so the first of two concurrent saves is kept.
     """
     if not permissions.can_edit_key_action(user, key_action):
@@ -81,11 +73,13 @@ def key_action_update_add(
         raise ValidationError(EMPTY_UPDATE_MESSAGE)
     now = timezone.now()
     with transaction.atomic():
-        claimed = KeyAction.objects.filter(pk=key_action.pk, version=expected_version).update(
-            version=F("version") + 1, updated_at=now
+        version_claim(
+            KeyAction.objects,
+            pk=key_action.pk,
+            expected_version=expected_version,
+            message=EDIT_CONFLICT_MESSAGE,
+            updated_at=now,
         )
-        if not claimed:
-            raise EditConflict()
         update = ActionUpdate(
             key_action=key_action,
             financial_year=financial_year,
@@ -119,23 +113,6 @@ def quarter_rag_set(
     quarter_rag.set_at = at
     _save(quarter_rag, user=user)
     return quarter_rag
-
-
-# --- Roles ---------------------------------------------------------------------------------------
-
-
-def roles_ensure() -> dict[str, Group]:
-    """Create the role groups and give each the model permissions it needs; return them by name."""
-    groups = {name: Group.objects.get_or_create(name=name)[0] for name in permissions.ROLES}
-    for role, codes in permissions.ROLE_PERMISSIONS.items():
-        wanted = []
-        for code in codes:
-            app_label, codename = code.split(".")
-            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-        groups[role].permissions.add(*wanted)
-    admin_permissions = Permission.objects.filter(content_type__app_label__in=permissions.ADMINISTERED_APPS)
-    groups[permissions.ADMINISTRATOR].permissions.add(*admin_permissions)
-    return groups
 
 
 def user_ensure(

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.views.generic import FormView, TemplateView
 
+from core.calendar import financial_year_label, financial_year_of
+from core.locking import EditConflict
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
-from plans.models import financial_year_label, financial_year_of
 from plans.report import objective_rows
 
 
@@ -116,7 +117,7 @@ class KeyActionUpdateView(FormView):
                 barriers=data["barriers"],
                 next_steps=data["next_steps"],
             )
-        except services.EditConflict as conflict:
+        except EditConflict as conflict:
             # Keep everything the person typed, but against the version now saved, so that after
             # reading the other update they can save theirs again.
             self.action.refresh_from_db()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from plans.permissions import AnyUser, is_administrator
+from core.roles import AnyUser, is_administrator
 
 ADD_RISK = "risks.add_risk"
 CHANGE_ANY_RISK = "risks.change_risk"
@@ -28,17 +28,6 @@ def risk_visible_to(user: AnyUser) -> QuerySet:
     if not user.is_authenticated:
         return Risk.objects.none()
     return Risk.objects.all()
-
-
-def risk_editable_by(user: AnyUser) -> QuerySet:
-    """Return the risks the user may change: their own, or all of them for administrators."""
-    from risks.models import Risk
-
-    if not user.is_authenticated or not user.is_active:
-        return Risk.objects.none()
-    if _may_change_any(user):
-        return Risk.objects.all()
-    return Risk.objects.filter(owner=user)
 
 
 def can_edit_risk(user: AnyUser, risk) -> bool:
@@ -61,3 +50,8 @@ def can_create_risk(user: AnyUser) -> bool:
 def can_delete_risk(user: AnyUser) -> bool:
     """Return whether the user may delete risks (administrators and holders of delete_risk)."""
     return is_administrator(user) or (user.is_authenticated and user.is_active and user.has_perm(DELETE_RISK))
+
+
+# The model permissions this app grants each role (core.roles.roles_ensure gathers every app's);
+# administrators hold them all, and an administrator may grant `risks.change_risk` to any group.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {}

@@ -11,8 +11,8 @@ from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, V
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.roles import AnyUser
 from plans.models import KeyAction, Objective, Plan
-from plans.permissions import AnyUser
 from risks.importing import name_key
 from risks.models import SCALE_MAX, SCALE_MIN, Band, Risk, RiskStatus, band_for_score, risk_bands, score_of
 from risks.permissions import risk_visible_to

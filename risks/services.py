@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 
+from core.locking import EditConflict, version_claim
 from plans.models import KeyAction, Objective, Plan, Theme
 from risks import permissions
 from risks.models import DatePrecision, Risk, RiskStatus, RiskType, score_of
@@ -46,13 +46,6 @@ EDITABLE_FIELDS = frozenset(
     }
 )
 LINK_FIELDS = frozenset({"themes", "objectives", "key_actions"})
-
-
-class StaleRiskError(ValidationError):
-    """The risk was saved by someone else after the caller read it."""
-
-    def __init__(self):
-        super().__init__(STALE_RISK_MESSAGE, code="stale")
 
 
 def _apply_scores(risk: Risk) -> None:
@@ -153,7 +146,7 @@ def risk_update(
     """Return the risk with `changes` applied and saved, or unchanged when they change nothing.
 
     `version` is the version the caller read (a form's hidden field); a save by someone else since
-    then raises StaleRiskError. Without it, the version of the `risk` passed in is used.
+    then raises core.locking.EditConflict. Without it, the version of the `risk` passed in is used.
     """
     unknown = set(changes) - EDITABLE_FIELDS - LINK_FIELDS
     if unknown:
@@ -179,7 +172,7 @@ def risk_update(
     expected_version = risk.version if version is None else version
     if not changed_fields and not changed_links:
         if expected_version != risk.version:
-            raise StaleRiskError()
+            raise EditConflict(STALE_RISK_MESSAGE)
         return risk
 
     for name in changed_fields:
@@ -189,10 +182,9 @@ def risk_update(
     with transaction.atomic():
         # Claim the version first: the conditional UPDATE takes the row lock, so of two saves
         # from the same version exactly one wins, on any database.
-        claimed = Risk.objects.filter(pk=risk.pk, version=expected_version).update(version=F("version") + 1)
-        if not claimed:
-            raise StaleRiskError()
-        risk.version = expected_version + 1
+        risk.version = version_claim(
+            Risk.objects, pk=risk.pk, expected_version=expected_version, message=STALE_RISK_MESSAGE
+        )
         _stamp_history(risk, user=user, reason=reason, recorded_at=recorded_at)
         risk.save()
         for name in changed_links:

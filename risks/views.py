@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
+from core.locking import EditConflict
 from plans.models import Plan
 from risks import charts, permissions, selectors, services
 from risks.forms import RiskFilterForm, RiskForm
@@ -93,7 +94,7 @@ class RiskUpdateView(UserPassesTestMixin, FormView):
                 version=form.cleaned_data["version"],
                 **form.changes(),
             )
-        except services.StaleRiskError:
+        except EditConflict:
             form.add_error(None, services.STALE_RISK_MESSAGE)
             return self.form_invalid(form)
         except ValidationError as error:

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from plans import permissions
+from core import roles
 from tests.factories import UserFactory
 
 
@@ -26,27 +26,27 @@ def make_user(db):
 
 @pytest.fixture
 def sro(make_user):
-    return make_user("sro", permissions.SRO, first_name="Nancy", last_name="Meehan")
+    return make_user("sro", roles.SRO, first_name="Nancy", last_name="Meehan")
 
 
 @pytest.fixture
 def head_of_service(make_user):
-    return make_user("becky.thompson", permissions.HEAD_OF_SERVICE, first_name="Becky", last_name="Thompson")
+    return make_user("becky.thompson", roles.HEAD_OF_SERVICE, first_name="Becky", last_name="Thompson")
 
 
 @pytest.fixture
 def other_head_of_service(make_user):
-    return make_user("rachel.setter", permissions.HEAD_OF_SERVICE, first_name="Rachel", last_name="Setter")
+    return make_user("rachel.setter", roles.HEAD_OF_SERVICE, first_name="Rachel", last_name="Setter")
 
 
 @pytest.fixture
 def performance_user(make_user):
-    return make_user("performance", permissions.PERFORMANCE_TEAM, is_staff=True)
+    return make_user("performance", roles.PERFORMANCE_TEAM, is_staff=True)
 
 
 @pytest.fixture
 def admin_user_(make_user):
-    return make_user("admin", permissions.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    return make_user("admin", roles.ADMINISTRATOR, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.models import QuarterRag, financial_year_label
+from core.calendar import financial_year_label
+from plans.models import QuarterRag
 from plans.selectors import current_quarter
 from tests.e2e.conftest import kpi_workbook, sign_in, sign_out, url
 

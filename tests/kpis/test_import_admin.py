@@ -6,9 +6,9 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core import roles
 from kpis.imports import NOT_A_NUMBER, kpi_import_confirm
 from kpis.models import KpiImport, MeasureValue
-from plans import permissions
 from tests.kpis.import_fixtures import as_csv, as_xlsx, cache_table, measures, plan, seed_rows  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_confirm_checks_the_file_again_against_the_database(client, importer, pl
 def test_an_upload_cannot_be_confirmed_by_someone_else(client, importer, make_user, plan, measures):  # noqa: F811
     client.force_login(importer)
     confirm = upload(client, plan, as_xlsx(seed_rows())).context["confirm_form"].initial
-    colleague = grant(make_user("colleague", permissions.PERFORMANCE_TEAM, is_staff=True), "import_measure")
+    colleague = grant(make_user("colleague", roles.PERFORMANCE_TEAM, is_staff=True), "import_measure")
     client.force_login(colleague)
 
     response = client.post(CONFIRM_URL, confirm)

@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from plans.models import ActionUpdate, QuarterRag, Rag, financial_year_label, financial_year_of, quarter_of
+from core.calendar import financial_year_label, financial_year_of, quarter_of
+from plans.models import ActionUpdate, QuarterRag, Rag
 from tests.factories import ActionUpdateFactory, KeyActionFactory, PlanFactory, QuarterRagFactory
 
 pytestmark = pytest.mark.django_db

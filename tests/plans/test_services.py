@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.locking import EditConflict
 from plans import services
 from plans.models import ActionUpdate, KeyAction, QuarterRag
 from tests.factories import KeyActionFactory, QuarterRagFactory
@@ -59,9 +60,9 @@ def test_second_of_two_concurrent_saves_is_refused_and_the_first_kept(head_of_se
     stale_version = action.version
     add_update(head_of_service, action, progress="<p>First save</p>", rag="amber")
     other_copy = KeyAction.objects.get(pk=action.pk)
-    with pytest.raises(services.EditConflict):
+    with pytest.raises(EditConflict):
         add_update(admin_user_, other_copy, expected_version=stale_version, progress="<p>Second</p>", rag="red")
-    assert [u.progress for u in ActionUpdate.objects.all()] == ["<p>First save</p>"]  # noqa: the first is kept
+    assert [u.progress for u in ActionUpdate.objects.all()] == ["<p>First save</p>"]  # the first is kept
     assert QuarterRag.objects.get().rag == "amber"
 
 

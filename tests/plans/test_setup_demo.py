@@ -4,7 +4,8 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from plans import demo, permissions
+from core import roles
+from plans import demo
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +25,18 @@ def test_setup_demo_twice_changes_nothing():
 @pytest.mark.parametrize(
     ("username", "role", "staff"),
     [
-        pytest.param("sro", permissions.SRO, False, id="sro"),
-        pytest.param("becky.thompson", permissions.HEAD_OF_SERVICE, False, id="becky.thompson"),
-        pytest.param("rachel.setter", permissions.HEAD_OF_SERVICE, False, id="rachel.setter"),
-        pytest.param("performance", permissions.PERFORMANCE_TEAM, True, id="performance"),
-        pytest.param("admin", permissions.ADMINISTRATOR, True, id="admin"),
+        pytest.param("sro", roles.SRO, False, id="sro"),
+        pytest.param("becky.thompson", roles.HEAD_OF_SERVICE, False, id="becky.thompson"),
+        pytest.param("rachel.setter", roles.HEAD_OF_SERVICE, False, id="rachel.setter"),
+        pytest.param("performance", roles.PERFORMANCE_TEAM, True, id="performance"),
+        pytest.param("admin", roles.ADMINISTRATOR, True, id="admin"),
     ],
 )
 def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff, settings):
     demo.users_load(password=settings.DEMO_PASSWORD)
     user = authenticate(username=username, password="improve-2021")
     assert user is not None
-    assert role in permissions.group_names(user)
+    assert role in roles.group_names(user)
     assert user.is_staff is staff
 
 

@@ -9,20 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.calendar import financial_year_label, financial_year_of, quarter_of
 from kpis import services as kpi_services
 from kpis.models import MeasureValue, MeasureYear, Polarity, Unit
 from plans import report_views, services
-from plans.models import (
-    ActionUpdate,
-    KeyAction,
-    Plan,
-    QuarterRag,
-    Rag,
-    Theme,
-    financial_year_label,
-    financial_year_of,
-    quarter_of,
-)
+from plans.models import ActionUpdate, KeyAction, Plan, QuarterRag, Rag, Theme
 from risks import services as risk_services
 from risks.models import Risk
 from tests.factories import (

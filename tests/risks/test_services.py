@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.locking import EditConflict
 from risks import services
 from risks.models import Risk, RiskStatus
 from tests.factories import PlanFactory, ThemeFactory
@@ -97,7 +98,7 @@ def test_an_update_that_changes_nothing_writes_no_history(risk, sro):
 def test_a_stale_version_is_refused_and_nothing_changes(risk, sro, admin_user_):
     read_version = risk.version
     services.risk_update(user=admin_user_, risk=Risk.objects.get(), impact=4)
-    with pytest.raises(services.StaleRiskError):
+    with pytest.raises(EditConflict):
         services.risk_update(user=sro, risk=Risk.objects.get(), version=read_version, probability=1)
     risk.refresh_from_db()
     assert (risk.probability, risk.impact, risk.version) == (4, 4, 2)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "csp",
+    "core",
     "plans",
     "kpis",
     "risks",

@@ -1,6 +1,6 @@
 import pytest
 
-from plans.html import sanitize_html
+from core.html import sanitize_html
 
 
 @pytest.mark.parametrize(
