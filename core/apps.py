@@ -1,8 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_roles(sender, **kwargs):
+    from core.roles import roles_ensure
+
+    roles_ensure()
 
 
 class CoreConfig(AppConfig):
-    """The ground floor: the financial calendar, sanitising, roles, locking and the import base.
+    """The ground floor: the financial calendar, sanitising, roles, locking, panels and the import base.
 
     It imports nothing of ours, so every app may stand on it.
     """
@@ -10,3 +17,8 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # After every app's migrations: the role groups exist and hold the permissions each app
+        # grants them, on a production database as much as on the demo.
+        post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_roles")

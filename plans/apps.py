@@ -1,11 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _ensure_roles(sender, **kwargs):
-    from core.roles import roles_ensure
-
-    roles_ensure()
 
 
 class PlansConfig(AppConfig):
@@ -14,9 +7,6 @@ class PlansConfig(AppConfig):
     verbose_name = "Improvement plans"
 
     def ready(self) -> None:
-        # Every app's post_migrate: the role groups exist and hold the permissions known so far,
-        # on a production database as much as on the demo.
-        post_migrate.connect(_ensure_roles, dispatch_uid="plans.ensure_roles")
-        from plans.report_cache import connect_signals
+        from plans import panels
 
-        connect_signals()
+        panels.register()

@@ -11,7 +11,7 @@ from core.calendar import financial_year_label, financial_year_of
 from core.locking import EditConflict
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
-from plans.report import objective_rows
+from plans.panels import objective_rows
 
 
 class PlanListView(TemplateView):

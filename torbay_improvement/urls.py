@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from plans.report_views import HighlightReportPdfView, HighlightReportView
+from report.views import HighlightReportPdfView, HighlightReportView
 
 urlpatterns = [
     path("", HighlightReportView.as_view(), name="report"),

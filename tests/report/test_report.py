@@ -12,8 +12,9 @@ from django.utils import timezone
 from core.calendar import financial_year_label, financial_year_of, quarter_of
 from kpis import services as kpi_services
 from kpis.models import MeasureValue, MeasureYear, Polarity, Unit
-from plans import report_views, services
+from plans import services
 from plans.models import ActionUpdate, KeyAction, Plan, QuarterRag, Rag, Theme
+from report import views as report_views
 from risks import services as risk_services
 from risks.models import Risk
 from tests.factories import (
@@ -329,7 +330,7 @@ def test_tables_have_scoped_headers_and_rag_is_always_a_word(signed_in, plan):
 
 
 def test_pdf_is_a_pdf_file_of_the_same_report_with_no_scripts(signed_in, plan, monkeypatch):
-    from plans import pdf
+    from report import pdf
 
     rendered = []
     real = pdf.html_to_pdf
@@ -359,7 +360,7 @@ def test_pdf_as_at_a_date_is_named_by_that_date(signed_in, plan):
 
 
 def test_pdf_fetches_only_static_files():
-    from plans.pdf import StaticFilesFetcher
+    from report.pdf import StaticFilesFetcher
 
     fetcher = StaticFilesFetcher()
     assert fetcher.fetch("http://testserver/static/css/report.css").read().startswith(b"/*")

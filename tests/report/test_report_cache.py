@@ -65,7 +65,7 @@ def test_a_deleted_action_leaves_the_next_report(client, sro, action):
 def test_a_kpi_import_replaces_the_data_token(tmp_path, plan, measures):  # noqa: F811
     from django.core.management import call_command
 
-    from plans.report_cache import report_data_token
+    from report.cache import report_data_token
 
     before = report_data_token()
     path = tmp_path / "kpis.csv"
@@ -78,7 +78,7 @@ def test_a_refused_kpi_file_keeps_the_data_token(tmp_path, plan, measures):  # n
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from plans.report_cache import report_data_token
+    from report.cache import report_data_token
 
     before = report_data_token()
     path = tmp_path / "kpis.csv"

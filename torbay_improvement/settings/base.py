@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "plans",
     "kpis",
     "risks",
+    "report",
 ]
 
 MIDDLEWARE = [

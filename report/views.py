@@ -13,8 +13,11 @@ from django.utils.dateformat import format as date_format
 from django.views.generic import TemplateView
 
 from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
-from plans import report, report_cache, report_selectors
+from plans import selectors as plan_selectors
 from plans.models import Plan
+from report import cache as report_cache
+from report.context import ReportContext
+from report.panels import report_html
 
 AS_AT_UNREADABLE_MESSAGE = (
     "The date “{value}” could not be read. Give it as year-month-day, for example 2021-07-13. "
@@ -72,7 +75,7 @@ def _parse_quarter(query, default: FinancialQuarter) -> tuple[FinancialQuarter, 
 
 def report_request(*, user, query) -> ReportRequest:
     """Return the plan, quarter and as-at date the query string asks for, with a notice for each bad input."""
-    plans = report_selectors.report_plan_list(user=user)
+    plans = plan_selectors.report_plan_list(user=user)
     slug = query.get("plan", "").strip()
     if slug:
         plan = next((p for p in plans if p.slug == slug), None)
@@ -84,8 +87,8 @@ def report_request(*, user, query) -> ReportRequest:
     if plan is None:
         request.notices.append(NO_PLAN_MESSAGE)
         return request
-    request.quarters_with_news = report_selectors.report_quarters_with_news(plan=plan)
-    default = report_selectors.report_quarter_default(plan=plan, quarters_with_news=request.quarters_with_news)
+    request.quarters_with_news = plan_selectors.report_quarters_with_news(plan=plan)
+    default = plan_selectors.report_quarter_default(plan=plan, quarters_with_news=request.quarters_with_news)
     request.quarter, readable = _parse_quarter(query, default)
     if not readable:
         request.notices.append(QUARTER_UNREADABLE_MESSAGE.format(quarter=default.label))
@@ -113,11 +116,11 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
         context = {"report_request": request, "plans": request.plans, "pdf": self.pdf}
         if request.plan is None:
             return context
-        then = report_selectors.plan_as_at(plan=request.plan, as_at=request.as_at)
+        then = plan_selectors.plan_as_at(plan=request.plan, as_at=request.as_at)
         if request.as_at and then.first_recorded and request.as_at < then.first_recorded:
             request.notices.append(AS_AT_BEFORE_FIRST_RECORD_MESSAGE.format(first=_day(then.first_recorded)))
             request.as_at = then.first_recorded
-        report_context = report.ReportContext(
+        report_context = ReportContext(
             user=self.request.user,
             plan=request.plan,
             plan_then=then.plan,
@@ -141,7 +144,7 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(**self.report_context_data(), **kwargs)
 
-    def panels(self, report_context: report.ReportContext) -> list:
+    def panels(self, report_context: ReportContext) -> list:
         """Return the rendered panels, from the cache while no data they show has changed."""
         key = report_cache.report_cache_key(
             user=self.request.user,
@@ -155,7 +158,7 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
         cached = report_cache.cached_html(key)
         if cached is not None:
             return [cached]
-        panels = report.report_html(report_context)
+        panels = report_html(report_context)
         report_cache.cache_html(key, panels)
         return panels
 
@@ -171,7 +174,7 @@ class HighlightReportPdfView(HighlightReportView):
         if plan is None:
             raise Http404(NO_PLAN_MESSAGE)
         # WeasyPrint is imported only when a PDF is asked for: it is slow to load and logs as it does.
-        from plans.pdf import html_to_pdf
+        from report.pdf import html_to_pdf
 
         html = render_to_string(self.template_name, context, request=self.request)
         document = html_to_pdf(html=html, base_url=self.request.build_absolute_uri("/"))

@@ -1,0 +1,71 @@
+"""Report panels (Wagtail's home panels): a component with an order, a template and a context.
+
+The report on the top floor composes them; each app contributes its own from `<app>/panels.py`,
+registered in its AppConfig.ready(), so the report never names what an app shows and no app
+imports the report. Two places take panels: "report" (a part of the page) and "theme" (a part of
+each theme's section). A factory takes the report context (and, for "theme", the theme's block)
+and returns the panels to show.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+REPORT = "report"
+THEME = "theme"
+PLACES = (REPORT, THEME)
+
+
+class Panel:
+    """One part of the report. Subclasses set `order` and `template_name` and fill the context.
+
+    `report_context` is the report's read-once context (report.context.ReportContext): panels take
+    what they show from it and run no queries of their own.
+    """
+
+    order: int = 0
+    template_name: str = ""
+
+    def get_context_data(self, *, report_context) -> dict[str, Any]:
+        return {}
+
+    def is_shown(self, *, report_context) -> bool:
+        return True
+
+    def render_html(self, *, report_context) -> SafeString:
+        context = {"report": report_context, "pdf": report_context.pdf}
+        context.update(self.get_context_data(report_context=report_context))
+        return mark_safe(render_to_string(self.template_name, context))
+
+
+PanelFactory = Callable[..., list[Panel]]
+_factories: dict[str, dict[str, PanelFactory]] = defaultdict(dict)
+
+
+def panels_register(place: str, name: str, factory: PanelFactory) -> None:
+    """Add (or replace, by `name`) a factory of panels for `place`; apps call this in ready()."""
+    if place not in PLACES:
+        raise ValueError(f"Panels go in one of {', '.join(PLACES)}, not {place!r}.")
+    _factories[place][name] = factory
+
+
+def panels_for(place: str, *args, report_context) -> list[Panel]:
+    """Return the panels every app contributes to `place`, shown ones only, in order."""
+    panels = [
+        panel for factory in _factories[place].values() for panel in factory(*args, report_context=report_context)
+    ]
+    shown = [panel for panel in panels if panel.is_shown(report_context=report_context)]
+    return sorted(shown, key=lambda panel: panel.order)
+
+
+def panels_render(place: str, *args, report_context) -> list[SafeString]:
+    """Return each panel of `place` rendered to HTML, in order."""
+    return [
+        panel.render_html(report_context=report_context)
+        for panel in panels_for(place, *args, report_context=report_context)
+    ]

@@ -1,0 +1,124 @@
+"""The highlight report's own panel (at a glance) and the composition of every app's panels.
+
+The apps contribute their panels from their own panels.py (core.panels); the report adds what only
+it can show, a summary across them, and puts them all in order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from core.panels import REPORT, Panel, panels_for
+from kpis.selectors import MeasureRow
+from plans.models import Rag
+from plans.panels import ReportActionRow
+from report.context import ReportContext
+from risks.models import RiskStatus, band_for_score
+
+HIGH_RISK_BAND = "high"
+RAG_ORDER = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, "")
+RAG_WORDS = {Rag.RED.value: "Red", Rag.AMBER.value: "Amber", Rag.GREEN.value: "Green", "": "Not set"}
+
+
+# At a glance ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RagCount:
+    rag: str
+    word: str
+    count: int
+    previous: int
+    rows: list[ReportActionRow]
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+    @property
+    def anchor(self) -> str:
+        return f"glance-rag-{self.rag or 'none'}"
+
+
+@dataclass(frozen=True)
+class OwnerActions:
+    owner: str
+    rows: list[ReportActionRow]
+
+
+@dataclass
+class AtAGlance:
+    rag_counts: list[RagCount]
+    measures_off_target: list[MeasureRow]
+    measures_with_rag: int
+    high_risks: list
+    not_updated: list[OwnerActions]
+    not_updated_count: int = field(default=0)
+
+
+def _owner_label(row: ReportActionRow) -> str:
+    action = row.action
+    if action.owner_name:
+        return action.owner_name
+    if action.owner is not None:
+        return action.owner.get_full_name() or action.owner.get_username()
+    return "No owner"
+
+
+def at_a_glance(report_context: ReportContext) -> AtAGlance:
+    """Return what the SRO looks for first, from what the report has already read (no queries)."""
+    quarter = report_context.quarter
+    rows = report_context.action_rows
+    previous = report_context.themes.previous_rags
+    now_counts: dict[str, list[ReportActionRow]] = {rag: [] for rag in RAG_ORDER}
+    before = Counter()
+    for row in rows:
+        now_counts[row.row.rags[quarter.quarter - 1]].append(row)
+        before[previous.get(row.action.pk, "")] += 1
+    rag_counts = [
+        RagCount(rag=rag, word=RAG_WORDS[rag], count=len(now_counts[rag]), previous=before[rag], rows=now_counts[rag])
+        for rag in RAG_ORDER
+    ]
+    measures = [row for table in report_context.measure_tables.values() for row in table.rows]
+    with_rag = [row for row in measures if row.latest is not None and row.latest.rag]
+    off_target = [row for row in with_rag if row.latest.rag == Rag.RED]
+    high_risks = [
+        risk
+        for risk in report_context.risks
+        if risk.status == RiskStatus.OPEN and (band := band_for_score(risk.score)) and band.key == HIGH_RISK_BAND
+    ]
+    high_risks.sort(key=lambda r: (-r.score, r.ref))
+    stale: dict[str, list[ReportActionRow]] = {}
+    for row in rows:
+        update = row.latest_update
+        if update is None or (update.financial_year, update.quarter) < (quarter.financial_year, quarter.quarter):
+            stale.setdefault(_owner_label(row), []).append(row)
+    not_updated = [OwnerActions(owner=owner, rows=stale[owner]) for owner in sorted(stale)]
+    return AtAGlance(
+        rag_counts=rag_counts,
+        measures_off_target=off_target,
+        measures_with_rag=len(with_rag),
+        high_risks=high_risks,
+        not_updated=not_updated,
+        not_updated_count=sum(len(group.rows) for group in not_updated),
+    )
+
+
+class AtAGlancePanel(Panel):
+    order = 10
+    template_name = "report/panels/at_a_glance.html"
+
+    def get_context_data(self, *, report_context):
+        return {"glance": at_a_glance(report_context), "quarter": report_context.quarter}
+
+
+def report_panels(report_context: ReportContext) -> list[Panel]:
+    """Return the report's panels in order: at a glance, then the seed's sections, then one per theme."""
+    panels = [AtAGlancePanel(), *panels_for(REPORT, report_context=report_context)]
+    return sorted(panels, key=lambda panel: panel.order)
+
+
+def report_html(report_context: ReportContext) -> list:
+    """Return each panel rendered to HTML, in order."""
+    return [panel.render_html(report_context=report_context) for panel in report_panels(report_context)]
