@@ -65,3 +65,8 @@ class FinancialQuarter:
     def last_day(self) -> datetime.date:
         following = FinancialQuarter(self.financial_year + (self.quarter == 4), self.quarter % 4 + 1)
         return following.first_day - datetime.timedelta(days=1)
+
+
+def current_quarter(today: datetime.date | None = None) -> FinancialQuarter:
+    """Return the quarter of today (or `today`) in the council's time zone."""
+    return FinancialQuarter.of(today or timezone.localdate())

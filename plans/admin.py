@@ -1,8 +1,14 @@
-"""Admin for the plans app: every model, with useful columns, filters, search and inlines."""
+"""Admin for the plans app: every model, with useful columns, filters, search and inlines.
+
+Key actions and quarter RAGs are saved and deleted through plans.services, so versions, history and
+who set a RAG are written one way whether a change comes from the pages or the admin.
+"""
 
 from django.contrib import admin
+from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from plans import services
 from plans.models import (
     ActionUpdate,
     KeyAction,
@@ -64,9 +70,12 @@ class ThemeAdmin(SimpleHistoryAdmin):
     list_select_related = ("plan",)
     inlines = (ObjectiveInline,)
 
-    @admin.display(description="Objectives")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(objectives_counted=Count("objectives"))
+
+    @admin.display(description="Objectives", ordering="objectives_counted")
     def objective_count(self, obj):
-        return obj.objectives.count()
+        return obj.objectives_counted
 
 
 class KeyActionInline(admin.StackedInline):
@@ -77,8 +86,29 @@ class KeyActionInline(admin.StackedInline):
     autocomplete_fields = ("owner",)
 
 
+class KeyActionServicesMixin:
+    """Save and delete key actions, and the quarter RAGs inline under them, through the services."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is KeyAction:
+            self._save_through(request, formset, services.key_action_save, services.key_action_delete, "key_action")
+        elif formset.model is QuarterRag:
+            self._save_through(request, formset, services.quarter_rag_save, services.quarter_rag_delete, "quarter_rag")
+        else:
+            super().save_formset(request, form, formset, change)
+
+    @staticmethod
+    def _save_through(request, formset, save, delete, name):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            delete(user=request.user, **{name: obj})
+        for obj in instances:
+            save(user=request.user, **{name: obj})
+        formset.save_m2m()
+
+
 @admin.register(Objective)
-class ObjectiveAdmin(admin.ModelAdmin):
+class ObjectiveAdmin(KeyActionServicesMixin, admin.ModelAdmin):
     list_display = ("__str__", "theme", "lead_officer")
     list_filter = ("theme__plan", "theme", "lead_officer")
     search_fields = ("description", "lead_officer")
@@ -109,7 +139,7 @@ class ActionUpdateInline(admin.StackedInline):
 
 
 @admin.register(KeyAction)
-class KeyActionAdmin(SimpleHistoryAdmin):
+class KeyActionAdmin(KeyActionServicesMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "owner_name", "owner", "by_when", "theme_number", "updated_at")
     list_filter = ("objective__theme__plan", "objective__theme", "owner")
     search_fields = ("description", "owner_name", "owner__username", "owner__last_name")
@@ -124,9 +154,14 @@ class KeyActionAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # An admin edit is a change too: a head of service's form opened before it is now stale.
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+        services.key_action_save(user=request.user, key_action=obj)
+
+    def delete_model(self, request, obj):
+        services.key_action_delete(user=request.user, key_action=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.key_action_delete(user=request.user, key_action=obj)
 
 
 @admin.register(QuarterRag)
@@ -136,6 +171,17 @@ class QuarterRagAdmin(SimpleHistoryAdmin):
     search_fields = ("key_action__description",)
     list_select_related = ("key_action", "set_by")
     autocomplete_fields = ("key_action",)
+    readonly_fields = ("set_by", "set_at")
+
+    def save_model(self, request, obj, form, change):
+        services.quarter_rag_save(user=request.user, quarter_rag=obj)
+
+    def delete_model(self, request, obj):
+        services.quarter_rag_delete(user=request.user, quarter_rag=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.quarter_rag_delete(user=request.user, quarter_rag=obj)
 
 
 @admin.register(ActionUpdate)

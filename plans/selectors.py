@@ -22,12 +22,6 @@ from plans import permissions
 from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, Theme
 
 
-def current_quarter(today: datetime.date | None = None) -> tuple[int, int]:
-    """Return (financial year, quarter) of today in the council's time zone."""
-    today = today or timezone.localdate()
-    return financial_year_of(today), quarter_of(today)
-
-
 def plan_list(*, user: User) -> QuerySet[Plan]:
     """Return the plans the user may read, with their theme and key action counts."""
     return permissions.plan_visible_to(user).annotate(
@@ -180,6 +174,64 @@ def _who(user: User | None, fallback: str = "") -> str:
     if user is None:
         return fallback or "Loaded from the seed documents"
     return user.get_full_name() or user.get_username()
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    """The plan's own lists, for its page."""
+
+    key_priorities: list
+    medium_term_developments: list
+    rag_guidance: list
+    ofsted_recommendations: list
+
+
+def plan_page_lists(*, plan: Plan) -> PlanPage:
+    """Return the plan's key priorities, medium-term developments, RAG guidance and Ofsted recommendations."""
+    return PlanPage(
+        key_priorities=list(plan.key_priorities.all()),
+        medium_term_developments=list(plan.medium_term_developments.all()),
+        rag_guidance=list(plan.rag_guidance.all()),
+        ofsted_recommendations=list(plan.ofsted_recommendations.all()),
+    )
+
+
+@dataclass(frozen=True)
+class KeyActionPage:
+    """A key action's page: its RAGs, every narrative update and its history, and whether the user may edit."""
+
+    action: KeyAction
+    rags: list[QuarterRag]
+    updates: list[ActionUpdate]
+    history: list
+    can_edit: bool
+
+
+def key_action_page(*, user: User, pk: int) -> KeyActionPage:
+    """Return what a key action's page shows, in a fixed number of queries, or raise Http404."""
+    action = key_action_get(user=user, pk=pk)
+    return KeyActionPage(
+        action=action,
+        rags=list(action.quarter_rags.order_by("-financial_year", "quarter")),
+        updates=list(action.updates.select_related("author").order_by("-created_at", "-id")),
+        history=key_action_history(key_action=action),
+        can_edit=permissions.can_edit_key_action(user, action),
+    )
+
+
+@dataclass(frozen=True)
+class KeyActionEditing:
+    """What the update form needs: the action's RAG this quarter and its latest update."""
+
+    current_rag: str | None
+    latest_update: ActionUpdate | None
+
+
+def key_action_editing(*, key_action: KeyAction, quarter: FinancialQuarter) -> KeyActionEditing:
+    """Return the action's RAG in `quarter` (None when unset) and its latest narrative update."""
+    current = key_action.quarter_rags.filter(financial_year=quarter.financial_year, quarter=quarter.quarter).first()
+    latest = key_action.updates.select_related("author").order_by("-created_at", "-id").first()
+    return KeyActionEditing(current_rag=current.rag if current else None, latest_update=latest)
 
 
 def key_action_history(*, key_action: KeyAction) -> list[HistoryEvent]:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.html import sanitize_html
@@ -109,10 +110,53 @@ def quarter_rag_set(
     if quarter_rag.pk and quarter_rag.rag == rag:
         return quarter_rag
     quarter_rag.rag = rag
+    return _quarter_rag_stamp_and_save(user=user, quarter_rag=quarter_rag, at=at)
+
+
+def _quarter_rag_stamp_and_save(*, user: User | None, quarter_rag: QuarterRag, at: datetime.datetime) -> QuarterRag:
     quarter_rag.set_by = user
     quarter_rag.set_at = at
     _save(quarter_rag, user=user)
     return quarter_rag
+
+
+def _key_action_version_bump(key_action_id: int) -> None:
+    """Move the action's version on, so a head of service's form opened before this change is stale."""
+    KeyAction.objects.filter(pk=key_action_id).update(version=F("version") + 1, updated_at=timezone.now())
+
+
+def key_action_save(*, user: User, key_action: KeyAction) -> KeyAction:
+    """Validate and save a key action edited as a whole (the admin); return it, its version moved on."""
+    with transaction.atomic():
+        if key_action.pk:
+            current = KeyAction.objects.select_for_update().filter(pk=key_action.pk).values_list("version", flat=True)
+            key_action.version = (current.first() or 0) + 1
+        _save(key_action, user=user)
+    return key_action
+
+
+def key_action_delete(*, user: User, key_action: KeyAction) -> None:
+    """Delete a key action with its RAGs and updates; its history records who did it."""
+    with transaction.atomic():
+        key_action._history_user = user
+        key_action.delete()
+
+
+def quarter_rag_save(*, user: User, quarter_rag: QuarterRag) -> QuarterRag:
+    """Validate and save a quarter's RAG edited as a whole (the admin): stamped with who and when, and the
+    action's version moved on; return it."""
+    with transaction.atomic():
+        _quarter_rag_stamp_and_save(user=user, quarter_rag=quarter_rag, at=timezone.now())
+        _key_action_version_bump(quarter_rag.key_action_id)
+    return quarter_rag
+
+
+def quarter_rag_delete(*, user: User, quarter_rag: QuarterRag) -> None:
+    """Delete a quarter's RAG; its history records who did it, and the action's version moves on."""
+    with transaction.atomic():
+        quarter_rag._history_user = user
+        quarter_rag.delete()
+        _key_action_version_bump(quarter_rag.key_action_id)
 
 
 def user_ensure(

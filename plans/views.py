@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.views.generic import FormView, TemplateView
 
-from core.calendar import financial_year_label, financial_year_of
+from core.calendar import current_quarter, financial_year_label, financial_year_of
 from core.locking import EditConflict
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
 from plans.panels import objective_rows
 
 
-class PlanListView(TemplateView):
+class PlanListView(LoginRequiredMixin, TemplateView):
     template_name = "plans/plan_list.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(plans=selectors.plan_list(user=self.request.user), **kwargs)
+        return super().get_context_data(plans=list(selectors.plan_list(user=self.request.user)), **kwargs)
 
 
-class PlanDetailView(TemplateView):
+class PlanDetailView(LoginRequiredMixin, TemplateView):
     template_name = "plans/plan_detail.html"
 
     def get_context_data(self, **kwargs):
         plan = selectors.plan_get(user=self.request.user, slug=self.kwargs["slug"])
         years = selectors.plan_financial_years(plan=plan)
-        default_year = financial_year_of(plan.report_date) if plan.report_date else selectors.current_quarter()[0]
+        default_year = financial_year_of(plan.report_date) if plan.report_date else current_quarter().financial_year
         try:
             year = int(self.request.GET.get("year", default_year))
         except ValueError:
@@ -43,64 +46,73 @@ class PlanDetailView(TemplateView):
                 (block, objective_rows(block))
                 for block in selectors.plan_themes_for_report(user=self.request.user, plan=plan, financial_year=year)
             ],
-            key_priorities=plan.key_priorities.all(),
-            medium_term_developments=plan.medium_term_developments.all(),
-            rag_guidance=plan.rag_guidance.all(),
-            ofsted_recommendations=plan.ofsted_recommendations.all(),
+            **asdict(selectors.plan_page_lists(plan=plan)),
             **kwargs,
         )
 
 
-class MyActionsView(TemplateView):
+class MyActionsView(LoginRequiredMixin, TemplateView):
     template_name = "plans/my_actions.html"
 
     def get_context_data(self, **kwargs):
-        year, quarter = selectors.current_quarter()
+        quarter = current_quarter()
         return super().get_context_data(
-            rows=selectors.my_actions(user=self.request.user, financial_year=year, quarter=quarter),
-            financial_year_label=financial_year_label(year),
-            quarter=quarter,
+            rows=selectors.my_actions(
+                user=self.request.user, financial_year=quarter.financial_year, quarter=quarter.quarter
+            ),
+            financial_year_label=financial_year_label(quarter.financial_year),
+            quarter=quarter.quarter,
             **kwargs,
         )
 
 
-class KeyActionDetailView(TemplateView):
+class KeyActionDetailView(LoginRequiredMixin, TemplateView):
     template_name = "plans/action_detail.html"
 
     def get_context_data(self, **kwargs):
-        action = selectors.key_action_get(user=self.request.user, pk=self.kwargs["pk"])
+        page = selectors.key_action_page(user=self.request.user, pk=self.kwargs["pk"])
         return super().get_context_data(
-            action=action,
-            plan=action.objective.theme.plan,
-            rags=action.quarter_rags.order_by("-financial_year", "quarter"),
-            updates=action.updates.select_related("author").order_by("-created_at", "-id"),
-            history=selectors.key_action_history(key_action=action),
-            can_edit=permissions.can_edit_key_action(self.request.user, action),
+            action=page.action,
+            plan=page.action.objective.theme.plan,
+            rags=page.rags,
+            updates=page.updates,
+            history=page.history,
+            can_edit=page.can_edit,
             **kwargs,
         )
 
 
-class KeyActionUpdateView(FormView):
+class KeyActionUpdateView(LoginRequiredMixin, UserPassesTestMixin, FormView):
     """A head of service adds a narrative update and sets a quarter's RAG on an action they own."""
 
     template_name = "plans/action_update.html"
     form_class = ActionUpdateForm
+    permission_denied_message = services.NOT_YOUR_ACTION_MESSAGE
+    raise_exception = True  # a signed-in visitor who may not edit gets 403, not the login page again
 
-    def dispatch(self, request, *args, **kwargs):
-        # LoginRequiredMiddleware has already sent signed-out visitors to the login page.
-        self.action = selectors.key_action_get(user=request.user, pk=kwargs["pk"])
-        if not permissions.can_edit_key_action(request.user, self.action):
-            raise PermissionDenied(services.NOT_YOUR_ACTION_MESSAGE)
-        return super().dispatch(request, *args, **kwargs)
+    def test_func(self) -> bool:
+        # Unknown actions are 404 before anything is said about who may edit them.
+        self.action = selectors.key_action_get(user=self.request.user, pk=self.kwargs["pk"])
+        return permissions.can_edit_key_action(self.request.user, self.action)
+
+    def handle_no_permission(self):
+        if not self.request.user.is_authenticated:
+            self.raise_exception = False
+        return super().handle_no_permission()
+
+    @property
+    def editing(self) -> selectors.KeyActionEditing:
+        if not hasattr(self, "_editing"):
+            self._editing = selectors.key_action_editing(key_action=self.action, quarter=current_quarter())
+        return self._editing
 
     def get_initial(self):
-        year, quarter = selectors.current_quarter()
-        current = self.action.quarter_rags.filter(financial_year=year, quarter=quarter).first()
+        quarter = current_quarter()
         return {
             "version": self.action.version,
-            "financial_year": year,
-            "quarter": quarter,
-            "rag": current.rag if current else None,
+            "financial_year": quarter.financial_year,
+            "quarter": quarter.quarter,
+            "rag": self.editing.current_rag,
         }
 
     def form_valid(self, form):
@@ -138,7 +150,9 @@ class KeyActionUpdateView(FormView):
         return self.render_to_response(self.get_context_data(form=form, conflict=conflict))
 
     def get_context_data(self, **kwargs):
-        latest = self.action.updates.select_related("author").order_by("-created_at", "-id").first()
         return super().get_context_data(
-            action=self.action, plan=self.action.objective.theme.plan, latest_update=latest, **kwargs
+            action=self.action,
+            plan=self.action.objective.theme.plan,
+            latest_update=self.editing.latest_update,
+            **kwargs,
         )

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.selectors import current_quarter
+from core.calendar import current_quarter
 from tests.e2e.conftest import sign_in, url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -130,7 +130,7 @@ def test_risk_heat_map_and_register_work_by_keyboard(page, live_server, demo):
 
 
 def test_head_of_service_signs_in_and_saves_an_update_by_keyboard_alone(page, live_server, plan_actions):
-    year, quarter = current_quarter()
+    year, quarter = current_quarter().financial_year, current_quarter().quarter
     page.goto(url(live_server, "/accounts/login/?next=/my-actions/"))
     tab_to(page, lambda el: el["name"] == "username")
     page.keyboard.type("becky.thompson")

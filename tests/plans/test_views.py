@@ -241,3 +241,22 @@ def test_my_actions_runs_a_fixed_number_of_queries(client, head_of_service, djan
     with django_assert_num_queries(4):
         response = client.get(reverse("plans:my_actions"))
     assert response.content.decode().count("Add update") == size**3
+
+
+@pytest.mark.parametrize("updates", [pytest.param(1, id="one update"), pytest.param(12, id="twelve updates")])
+def test_key_action_pages_run_a_fixed_number_of_queries(client, head_of_service, django_assert_num_queries, updates):
+    action = KeyActionFactory(owner=head_of_service)
+    for quarter in (1, 2, 3, 4):
+        QuarterRagFactory(key_action=action, financial_year=2021, quarter=quarter)
+    for _ in range(updates):
+        ActionUpdateFactory(key_action=action)
+    client.force_login(head_of_service)
+    # session, user, groups, the action with its plan and owner, RAGs, updates with authors, and the
+    # history: updates, RAG history, action history (3).
+    with django_assert_num_queries(9):
+        response = client.get(reverse("plans:action_detail", kwargs={"pk": action.pk}))
+    assert response.status_code == 200
+    # session, user, the action, the groups, this quarter's RAG, the latest update.
+    with django_assert_num_queries(6):
+        response = client.get(reverse("plans:action_update", kwargs={"pk": action.pk}))
+    assert response.status_code == 200
