@@ -86,6 +86,25 @@ class KeyActionInline(admin.StackedInline):
     autocomplete_fields = ("owner",)
 
 
+class ServiceWritesMixin:
+    """Save and delete the admin's own objects through `services.<service_writes>_save/_delete`."""
+
+    service_writes = ""
+
+    def _service(self, verb):
+        return getattr(services, f"{self.service_writes}_{verb}")
+
+    def save_model(self, request, obj, form, change):
+        self._service("save")(user=request.user, **{self.service_writes: obj})
+
+    def delete_model(self, request, obj):
+        self._service("delete")(user=request.user, **{self.service_writes: obj})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 class KeyActionServicesMixin:
     """Save and delete key actions, and the quarter RAGs inline under them, through the services."""
 
@@ -139,7 +158,7 @@ class ActionUpdateInline(admin.StackedInline):
 
 
 @admin.register(KeyAction)
-class KeyActionAdmin(KeyActionServicesMixin, SimpleHistoryAdmin):
+class KeyActionAdmin(ServiceWritesMixin, KeyActionServicesMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "owner_name", "owner", "by_when", "theme_number", "updated_at")
     list_filter = ("objective__theme__plan", "objective__theme", "owner")
     search_fields = ("description", "owner_name", "owner__username", "owner__last_name")
@@ -152,20 +171,11 @@ class KeyActionAdmin(KeyActionServicesMixin, SimpleHistoryAdmin):
     def theme_number(self, obj):
         return obj.objective.theme.number
 
-    def save_model(self, request, obj, form, change):
-        # An admin edit is a change too: a head of service's form opened before it is now stale.
-        services.key_action_save(user=request.user, key_action=obj)
-
-    def delete_model(self, request, obj):
-        services.key_action_delete(user=request.user, key_action=obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            services.key_action_delete(user=request.user, key_action=obj)
+    service_writes = "key_action"  # an admin edit moves the version on: open forms become stale
 
 
 @admin.register(QuarterRag)
-class QuarterRagAdmin(SimpleHistoryAdmin):
+class QuarterRagAdmin(ServiceWritesMixin, SimpleHistoryAdmin):
     list_display = ("key_action", "financial_year", "quarter", "rag", "set_by", "set_at")
     list_filter = ("financial_year", "quarter", "rag", "key_action__objective__theme__plan")
     search_fields = ("key_action__description",)
@@ -173,15 +183,7 @@ class QuarterRagAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("key_action",)
     readonly_fields = ("set_by", "set_at")
 
-    def save_model(self, request, obj, form, change):
-        services.quarter_rag_save(user=request.user, quarter_rag=obj)
-
-    def delete_model(self, request, obj):
-        services.quarter_rag_delete(user=request.user, quarter_rag=obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            services.quarter_rag_delete(user=request.user, quarter_rag=obj)
+    service_writes = "quarter_rag"
 
 
 @admin.register(ActionUpdate)
