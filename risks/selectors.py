@@ -43,7 +43,7 @@ def risk_list(
     plan: Plan | None = None,
     band: str | None = None,
     owner=None,
-    type: str | None = None,  # noqa: A002 - the register's own word
+    type: str | None = None,
     status: str | None = None,
     probability: int | None = None,
     impact: int | None = None,

@@ -90,7 +90,7 @@ def risk_create(
     date_raised: datetime.date,
     probability: int,
     impact: int,
-    type: str = RiskType.RISK,  # noqa: A002 - the register's own word
+    type: str = RiskType.RISK,
     mitigation: str = "",
     date_raised_precision: str = DatePrecision.DAY,
     status: str = RiskStatus.OPEN,

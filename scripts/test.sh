@@ -8,6 +8,7 @@ bash scripts/system-packages.sh --browser
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 echo "== Tests on SQLite"
 env -u DATABASE_URL .venv/bin/python -m pytest "$@"

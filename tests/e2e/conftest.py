@@ -8,13 +8,13 @@ import os
 # Django's async-safety check would refuse every ORM call made from the test.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import sqlite3  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlencode
 
-import pytest  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from playwright.sync_api import Page, expect  # noqa: E402
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
