@@ -195,6 +195,25 @@ class TestWithTheSeed:
         assert "How the RAG of a figure is worked out" in html
         assert "agency staff: Min 35%, Upper 28%" in html
 
+    def test_the_kpi_page_and_the_report_draw_the_same_row_with_one_component(self, client, sro, class_seed_plan):
+        """One table component and one value cell: measure 3.3's figures read the same on both pages."""
+        import re
+
+        client.force_login(sro)
+        pages = [client.get(LIST_URL).content.decode(), client.get("/").content.decode()]
+        rows = []
+        for html in pages:
+            agency = next(
+                m for m in re.finditer(r'<tr id="measure-(\d+)">(.*?)</tr>', html, re.S) if ">3.3</a>" in m.group(2)
+            )
+            rows.append(
+                re.findall(
+                    r'<span class="figure">[^<]*</span>(?: <span class="rag [^"]*">\w+</span>)?', agency.group(2)
+                )
+            )
+        assert rows[0] == rows[1]
+        assert '<span class="figure">34.3%</span> <span class="rag rag-amber">Amber</span>' in rows[0]
+
     def test_kpi_table_keeps_the_seeds_columns_per_theme(self, client, sro, class_seed_plan):
         client.force_login(sro)
         tables = {t.theme.number: t for t in client.get(LIST_URL).context["tables"]}
