@@ -69,8 +69,9 @@ def key_action_update_add(
     """
     if not permissions.can_edit_key_action(user, key_action):
         raise PermissionDenied(NOT_YOUR_ACTION_MESSAGE)
-    progress, barriers, next_steps = (sanitize_html(v) for v in (progress, barriers, next_steps))
-    if not (progress or barriers or next_steps):
+    # The model sanitises the texts when it is cleaned (once: sanitising twice escapes "&" twice);
+    # here only whether anything is left of them.
+    if not any(sanitize_html(text) for text in (progress, barriers, next_steps)):
         raise ValidationError(EMPTY_UPDATE_MESSAGE)
     now = timezone.now()
     with transaction.atomic():

@@ -93,3 +93,9 @@ def test_changing_a_quarters_rag_is_kept_in_history_with_who(head_of_service):
     history = QuarterRag.history.filter(key_action_id=action.pk).order_by("history_date")
     assert [(h.rag, h.history_type) for h in history] == [("red", "+"), ("amber", "~")]
     assert history.last().history_user == head_of_service
+
+
+def test_an_ampersand_in_an_update_is_escaped_once(head_of_service):
+    action = KeyActionFactory(owner=head_of_service)
+    add_update(head_of_service, action, progress="R&D bid sent to the DfE", rag="amber")
+    assert ActionUpdate.objects.get().progress == "R&amp;D bid sent to the DfE"
