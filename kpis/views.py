@@ -1,14 +1,15 @@
-"""KPI pages: authorise → select → present. LoginRequiredMiddleware signs everyone in first."""
+"""KPI pages: authorise → select → present."""
 
 from __future__ import annotations
 
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 from kpis import selectors
 from kpis.rag import RAG_RULE, RAG_RULE_TARGETS
 
 
-class MeasureListView(TemplateView):
+class MeasureListView(LoginRequiredMixin, TemplateView):
     """Every measure of a plan, theme by theme, as the highlight report's tables."""
 
     template_name = "kpis/measure_list.html"
@@ -26,7 +27,7 @@ class MeasureListView(TemplateView):
         )
 
 
-class MeasureDetailView(TemplateView):
+class MeasureDetailView(LoginRequiredMixin, TemplateView):
     """One measure: its chart, values, years, benchmarks, data notes and import history."""
 
     template_name = "kpis/measure_detail.html"

@@ -70,6 +70,13 @@ def risk_list(
     return _with_review_overdue(queryset, today).order_by("-score", "-impact", "plan_id", "ref")
 
 
+def risk_plan_get(*, user: AnyUser, slug: str | None) -> Plan | None:
+    """Return the plan the register is filtered to (None for every plan, or an unknown slug)."""
+    if not slug or not user.is_authenticated:
+        return None
+    return Plan.objects.filter(slug=slug).first()
+
+
 def risk_owner_list(*, user: AnyUser) -> QuerySet:
     """Return the people who own at least one risk the user may read, by name (for the owner filter)."""
     owner_ids = risk_visible_to(user).values("owner_id")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from core.locking import EditConflict
-from plans.models import Plan
 from risks import charts, permissions, selectors, services
 from risks.forms import RiskFilterForm, RiskForm
 from risks.models import risk_bands
@@ -25,10 +24,10 @@ class RiskListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        plan = Plan.objects.filter(slug=self.request.GET.get("plan")).first() if self.request.GET.get("plan") else None
+        plan = selectors.risk_plan_get(user=user, slug=self.request.GET.get("plan"))
         form = RiskFilterForm(
             self.request.GET or None,
-            owners=selectors.risk_owner_list(user=user),
+            owners=selectors.risk_owner_list(user=user),  # a form field's queryset
         )
         filters = form.filters()
         risks = list(selectors.risk_list(user=user, plan=plan, **filters))
@@ -65,20 +64,23 @@ class RiskDetailView(LoginRequiredMixin, TemplateView):
         )
 
 
-class RiskUpdateView(UserPassesTestMixin, FormView):
+class RiskUpdateView(LoginRequiredMixin, UserPassesTestMixin, FormView):
     """The owner (or an administrator) edits a risk; anyone else gets 403 and nothing changes."""
 
     template_name = "risks/risk_form.html"
     form_class = RiskForm
+    permission_denied_message = services.NOT_YOUR_RISK_MESSAGE
+    raise_exception = True  # a signed-in visitor who may not edit gets 403, not the login page again
 
     def test_func(self) -> bool:
-        user = self.request.user
-        if not user.is_authenticated:
-            return False
-        self.risk = selectors.risk_get(user=user, pk=self.kwargs["pk"])
-        if not permissions.can_edit_risk(user, self.risk):
-            raise PermissionDenied(services.NOT_YOUR_RISK_MESSAGE)
-        return True
+        # Unknown risks are 404 before anything is said about who may edit them.
+        self.risk = selectors.risk_get(user=self.request.user, pk=self.kwargs["pk"])
+        return permissions.can_edit_risk(self.request.user, self.risk)
+
+    def handle_no_permission(self):
+        if not self.request.user.is_authenticated:
+            self.raise_exception = False
+        return super().handle_no_permission()
 
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"user": self.request.user, "risk": self.risk}
