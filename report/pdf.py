@@ -47,5 +47,9 @@ class StaticFilesFetcher(URLFetcher):
 
 
 def html_to_pdf(*, html: str, base_url: str) -> bytes:
-    """Return the PDF of an HTML document whose relative URLs resolve against `base_url`."""
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticFilesFetcher()).write_pdf()
+    """Return the PDF of an HTML document whose relative URLs resolve against `base_url`.
+
+    Tagged (PDF/UA-1): a structure tree with headings and table headers, its language and title, so
+    a screen reader can read the paper as public-sector documents must allow.
+    """
+    return HTML(string=html, base_url=base_url, url_fetcher=StaticFilesFetcher()).write_pdf(pdf_variant="pdf/ua-1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
@@ -176,6 +177,7 @@ class HighlightReportPdfView(HighlightReportView):
         # WeasyPrint is imported only when a PDF is asked for: it is slow to load and logs as it does.
         from report.pdf import html_to_pdf
 
+        context.update(produced_at=timezone.localtime(), protective_marking=settings.PROTECTIVE_MARKING)
         html = render_to_string(self.template_name, context, request=self.request)
         document = html_to_pdf(html=html, base_url=self.request.build_absolute_uri("/"))
         day = context["as_at"] or plan.report_date or timezone.localdate()

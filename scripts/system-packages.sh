@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the app and its tests need, when missing: pango (WeasyPrint's PDFs),
-# fonts, and (with --browser) chromium for the browser journeys. Needs root; says what to run if not.
+# fonts, poppler-utils (the tests render the PDF's pages), and (with --browser) chromium for the browser journeys. Needs root; says what to run if not.
 set -euo pipefail
 wanted=()
 ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || wanted+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -n "$(fc-list 2>/dev/null | head -n 1)" ] || wanted+=(fonts-dejavu-core)
+command -v pdftoppm >/dev/null || wanted+=(poppler-utils)
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   wanted+=(chromium)
 fi

@@ -352,6 +352,18 @@ def test_pdf_is_a_pdf_file_of_the_same_report_with_no_scripts(signed_in, plan, m
     assert "Theme title 2" in html
 
 
+@pytest.mark.parametrize(("marking", "shown"), [("OFFICIAL", True), ("", False)])
+def test_the_protective_marking_heads_every_page_when_set(signed_in, plan, settings, marking, shown):
+    import subprocess
+
+    settings.PROTECTIVE_MARKING = marking
+    response = signed_in.get(reverse("report_pdf"), {"plan": "torbay"})
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
+    pages = text.decode().split("\f")[:-1]
+    assert pages
+    assert all(("OFFICIAL" in page) is shown for page in pages)
+
+
 def test_pdf_as_at_a_date_is_named_by_that_date(signed_in, plan):
     today = timezone.localdate()
     response = signed_in.get(reverse("report_pdf"), {"plan": "torbay", "as_at": today.isoformat()})

@@ -183,3 +183,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# A protective marking printed at the top of every page of the papers (e.g. OFFICIAL), if any.
+PROTECTIVE_MARKING = os.environ.get("PROTECTIVE_MARKING", "").strip()
