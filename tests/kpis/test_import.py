@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from kpis.imports import (
+from kpis.models import Benchmark, KpiImport, MeasureValue, MeasureYear, PeriodType
+from kpis.services import kpi_import_apply
+from kpis.spreadsheet import kpi_import_confirm, kpi_import_preview, parse_figure
+from kpis.spreadsheet.messages import (
     DUPLICATE_REF,
     MONTH_HEADING_UNREADABLE,
     NO_HEADER_ROW,
@@ -18,12 +21,7 @@ from kpis.imports import (
     PERCENTAGE_OUT_OF_RANGE,
     ROW_WITHOUT_REF,
     UNKNOWN_REF,
-    kpi_import_apply,
-    kpi_import_confirm,
-    kpi_import_preview,
-    parse_figure,
 )
-from kpis.models import Benchmark, KpiImport, MeasureValue, MeasureYear, PeriodType
 from tests.factories import UserFactory
 from tests.kpis.import_fixtures import as_csv, as_xlsx, measures, plan, seed_rows  # noqa: F401
 

@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core import roles
-from kpis.imports import NOT_A_NUMBER, kpi_import_confirm
 from kpis.models import KpiImport, MeasureValue
+from kpis.spreadsheet import kpi_import_confirm
+from kpis.spreadsheet.messages import NOT_A_NUMBER
 from tests.kpis.import_fixtures import as_csv, as_xlsx, cache_table, measures, plan, seed_rows  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kpis.imports import NOT_A_NUMBER, UNKNOWN_REF
 from kpis.models import KpiImport, MeasureValue
+from kpis.spreadsheet.messages import NOT_A_NUMBER, UNKNOWN_REF
 from tests.factories import PlanFactory, UserFactory
 from tests.kpis.import_fixtures import as_csv, as_xlsx, measures, plan, seed_rows  # noqa: F401
 
