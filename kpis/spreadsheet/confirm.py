@@ -22,9 +22,11 @@ def kpi_import_is_current(preview: KpiImportPreview) -> bool:
     spec = preview.read_spec
     if spec is None or not preview.fingerprint:
         return False
-    # The lock keeps a second import of the same plan from writing between this check and the write.
-    measures = list(Measure.objects.select_for_update().filter(plan_id=spec.plan_id))
-    return state_fingerprint(measures, existing_rows(spec)) == preview.fingerprint
+    # Inside the caller's transaction, the lock keeps a second import of the same plan from writing
+    # between this check and the write.
+    with transaction.atomic():
+        measures = list(Measure.objects.select_for_update().filter(plan_id=spec.plan_id))
+        return state_fingerprint(measures, existing_rows(spec)) == preview.fingerprint
 
 
 def kpi_import_confirm(
