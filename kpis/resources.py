@@ -1,7 +1,7 @@
 """django-import-export resources for KPIs.
 
 The performance team's wide spreadsheet (one row per measure, one column per month) goes through
-`kpis.imports`, not a row-per-record Resource: a Resource sees one output row per input row, while
+`kpis.spreadsheet`, not a row-per-record Resource: a Resource sees one output row per input row, while
 one spreadsheet row here holds a measure's figures for many months, years and benchmarks. This
 long-format resource (one row per measure and month) is the plain django-import-export way, kept
 for one-off loads and as the baseline the benchmark compares the wide pipeline against.

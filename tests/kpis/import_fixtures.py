@@ -126,3 +126,24 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def zip_bomb(unpacked_bytes: int) -> bytes:
+    """Return a small .xlsx-named zip whose one member inflates to `unpacked_bytes` of zeros."""
+    import zipfile
+
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member,
+    ):
+        chunk = b"\0" * (1 << 20)
+        for _ in range(unpacked_bytes // len(chunk) + 1):
+            member.write(chunk)
+    return output.getvalue()
+
+
+def too_many_rows(count: int) -> bytes:
+    """Return a CSV with a header and `count` measure rows."""
+    lines = ["Ref,Performance Measure,Jul 20"] + [f"1.1,x,{n}" for n in range(count)]
+    return ("\r\n".join(lines) + "\r\n").encode()

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from kpis.imports import kpi_export_csv, kpi_export_xlsx, kpi_import_confirm, kpi_import_preview
 from kpis.models import Benchmark, Measure, MeasureValue, MeasureYear
+from kpis.spreadsheet import kpi_export_csv, kpi_export_xlsx, kpi_import_confirm, kpi_import_preview
 from tests.kpis.import_fixtures import as_xlsx, measures, plan, seed_rows  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from kpis.imports import (
+from kpis.models import Benchmark, KpiImport, MeasureValue, MeasureYear, PeriodType
+from kpis.services import kpi_import_apply
+from kpis.spreadsheet import kpi_import_confirm, kpi_import_preview, parse_figure
+from kpis.spreadsheet.messages import (
     DUPLICATE_REF,
     MONTH_HEADING_UNREADABLE,
     NO_HEADER_ROW,
@@ -18,12 +21,7 @@ from kpis.imports import (
     PERCENTAGE_OUT_OF_RANGE,
     ROW_WITHOUT_REF,
     UNKNOWN_REF,
-    kpi_import_apply,
-    kpi_import_confirm,
-    kpi_import_preview,
-    parse_figure,
 )
-from kpis.models import Benchmark, KpiImport, MeasureValue, MeasureYear, PeriodType
 from tests.factories import UserFactory
 from tests.kpis.import_fixtures import as_csv, as_xlsx, measures, plan, seed_rows  # noqa: F401
 
@@ -377,3 +375,33 @@ def test_preview_reads_the_database_in_a_fixed_number_of_queries(
         preview = kpi_import_preview(plan=plan, file_name="kpis.xlsx", data=data)
 
     assert preview.values_unchanged == 36 + 9 * extra_measures
+
+
+def test_a_preview_is_current_until_the_figures_it_was_worked_out_from_change(plan, measures):  # noqa: F811
+    from kpis import services
+    from kpis.spreadsheet import kpi_import_is_current
+
+    preview = kpi_import_preview(plan=plan, file_name="kpis.xlsx", data=as_xlsx(seed_rows()))
+    assert kpi_import_is_current(preview)
+
+    services.measure_value_set(measure=measures["1.4"], month=MAR_2021, value=1)
+
+    assert not kpi_import_is_current(preview)
+
+
+def test_confirming_a_current_preview_writes_it_without_reading_the_file_again(
+    plan,  # noqa: F811
+    measures,  # noqa: F811
+    monkeypatch,
+    django_assert_max_num_queries,
+):
+    preview = kpi_import_preview(plan=plan, file_name="kpis.xlsx", data=as_xlsx(seed_rows()))
+    monkeypatch.setattr("kpis.spreadsheet.diff.kpi_file_read", lambda **kwargs: pytest.fail("file read again"))
+
+    # Checking the preview is current takes four queries; the write with history takes the rest.
+    with django_assert_max_num_queries(40):
+        confirmed, record = kpi_import_confirm(plan=plan, file_name="kpis.xlsx", data=b"", checked=preview)
+
+    assert confirmed is preview
+    assert record.values_created == 36
+    assert MeasureValue.objects.count() == 36

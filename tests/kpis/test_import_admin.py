@@ -7,9 +7,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core import roles
-from kpis.imports import NOT_A_NUMBER, kpi_import_confirm
+from core.importing import MAX_ROWS, MAX_UNPACKED_BYTES, TOO_MANY_ROWS, UNPACKED_TOO_LARGE
 from kpis.models import KpiImport, MeasureValue
-from tests.kpis.import_fixtures import as_csv, as_xlsx, cache_table, measures, plan, seed_rows  # noqa: F401
+from kpis.spreadsheet import kpi_import_confirm
+from kpis.spreadsheet.messages import FIGURES_CHANGED_SINCE_PREVIEW, NOT_A_NUMBER
+from tests.kpis.import_fixtures import (  # noqa: F401
+    as_csv,
+    as_xlsx,
+    cache_table,
+    measures,
+    plan,
+    seed_rows,
+    too_many_rows,
+    zip_bomb,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +212,85 @@ def test_kpi_import_records_are_read_only(client, admin_user_, plan, measures): 
     assert client.get(reverse("admin:kpis_kpiimport_change", args=[record.pk])).status_code == 200
     assert client.get(reverse("admin:kpis_kpiimport_add")).status_code == 403
     assert client.get(reverse("admin:kpis_kpiimport_delete", args=[record.pk])).status_code == 403
+
+
+def test_confirm_writes_the_stored_preview_without_reading_the_file_again(
+    client,
+    importer,
+    plan,  # noqa: F811
+    measures,  # noqa: F811
+    monkeypatch,
+):
+    client.force_login(importer)
+    confirm = upload(client, plan, as_xlsx(seed_rows())).context["confirm_form"].initial
+
+    def read_again(**kwargs):
+        raise AssertionError("the confirm step read the file a second time")
+
+    monkeypatch.setattr("kpis.spreadsheet.diff.kpi_file_read", read_again)
+    response = client.post(CONFIRM_URL, confirm)
+
+    assert response.status_code == 302
+    assert MeasureValue.objects.count() == 36
+    assert MeasureValue.history.filter(history_user=importer).count() == 36
+    assert cache.get("django-import-export-" + confirm["import_file_name"] + "-preview") is None
+
+
+def test_confirm_after_the_figures_changed_shows_the_new_preview_and_writes_nothing(
+    client,
+    importer,
+    plan,  # noqa: F811
+    measures,  # noqa: F811
+):
+    import datetime
+    from decimal import Decimal
+
+    from kpis import services
+
+    client.force_login(importer)
+    confirm = upload(client, plan, as_xlsx(seed_rows())).context["confirm_form"].initial
+    # Someone else enters July's figure while the preview is on screen.
+    services.measure_value_set(measure=measures["1.1"], month=datetime.date(2020, 7, 1), value=50)
+
+    response = client.post(CONFIRM_URL, confirm)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert FIGURES_CHANGED_SINCE_PREVIEW.format(file_name="June KPIs.xlsx") in content
+    assert "Jul 2020: 50% → 9.6%" in content
+    assert "35 new monthly values, 1 changed, 0 unchanged" in content
+    assert MeasureValue.objects.count() == 1
+    assert not KpiImport.objects.exists()
+
+    # Confirming the new preview writes it.
+    response = client.post(CONFIRM_URL, response.context["confirm_form"].initial)
+
+    assert response.status_code == 302
+    assert MeasureValue.objects.get(measure=measures["1.1"], month=datetime.date(2020, 7, 1)).value == Decimal("9.6")
+    assert MeasureValue.objects.count() == 36
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(client, importer, plan, measures, monkeypatch):  # noqa: F811
+    client.force_login(importer)
+
+    def no_opening(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr("kpis.spreadsheet.reading.load_workbook", no_opening)
+    response = upload(client, plan, zip_bomb(MAX_UNPACKED_BYTES + 1), name="bomb.xlsx")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["import_file"] == [UNPACKED_TOO_LARGE]
+    assert "confirm_form" not in response.context
+    assert not MeasureValue.objects.exists()
+
+
+def test_a_file_with_too_many_rows_is_refused(client, importer, plan, measures):  # noqa: F811
+    client.force_login(importer)
+
+    response = upload(client, plan, too_many_rows(MAX_ROWS + 1), name="huge.csv")
+
+    assert response.status_code == 200
+    assert [p.message for p in response.context["preview"].problems] == [TOO_MANY_ROWS.format(limit=MAX_ROWS)]
+    assert "confirm_form" not in response.context
+    assert not MeasureValue.objects.exists()

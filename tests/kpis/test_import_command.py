@@ -4,10 +4,19 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kpis.imports import NOT_A_NUMBER, UNKNOWN_REF
+from core.importing import MAX_ROWS, MAX_UNPACKED_BYTES, TOO_MANY_ROWS, UNPACKED_TOO_LARGE
 from kpis.models import KpiImport, MeasureValue
+from kpis.spreadsheet.messages import NOT_A_NUMBER, UNKNOWN_REF
 from tests.factories import PlanFactory, UserFactory
-from tests.kpis.import_fixtures import as_csv, as_xlsx, measures, plan, seed_rows  # noqa: F401
+from tests.kpis.import_fixtures import (  # noqa: F401
+    as_csv,
+    as_xlsx,
+    measures,
+    plan,
+    seed_rows,
+    too_many_rows,
+    zip_bomb,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +106,38 @@ def test_unknown_plan_is_refused_with_the_plans_there_are(tmp_path, plan):  # no
 
     with pytest.raises(CommandError, match=f"Use one of: {plan.slug}"):
         run(str(path), plan="nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "message"),
+    [
+        pytest.param("bomb.xlsx", lambda: zip_bomb(MAX_UNPACKED_BYTES + 1), UNPACKED_TOO_LARGE, id="zip bomb"),
+        pytest.param(
+            "huge.csv", lambda: too_many_rows(MAX_ROWS + 1), TOO_MANY_ROWS.format(limit=MAX_ROWS), id="too many rows"
+        ),
+    ],
+)
+def test_command_refuses_a_file_beyond_the_limits_before_parsing_it(
+    tmp_path,
+    plan,  # noqa: F811
+    measures,  # noqa: F811
+    monkeypatch,
+    name,
+    build,
+    message,
+):
+    def no_opening(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr("kpis.spreadsheet.reading.load_workbook", no_opening)
+    path = tmp_path / name
+    path.write_bytes(build())
+
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_kpis", str(path), plan=plan.slug, stdout=StringIO(), stderr=err)
+    assert err.getvalue().strip() == message
+    assert not MeasureValue.objects.exists()
+    assert not KpiImport.objects.exists()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis import imports
+from kpis import spreadsheet
 from kpis.management.commands.import_kpis import _plan
 
 UNKNOWN_FORMAT = "Name the file .xlsx or .csv so the format is clear (got “{name}”)."
@@ -23,6 +23,6 @@ class Command(BaseCommand):
         if suffix not in (".xlsx", ".csv"):
             raise CommandError(UNKNOWN_FORMAT.format(name=path.name))
         plan = _plan(options["plan"])
-        exporter = imports.kpi_export_xlsx if suffix == ".xlsx" else imports.kpi_export_csv
+        exporter = spreadsheet.kpi_export_xlsx if suffix == ".xlsx" else spreadsheet.kpi_export_csv
         path.write_bytes(exporter(plan=plan))
         self.stdout.write(f"Exported {plan.slug} to {path}.")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis import imports
+from kpis import spreadsheet
 from plans.models import Plan
 
 NO_PLAN = "There is no plan to import into. Create the plan first (setup_demo, or the admin)."
@@ -35,9 +35,9 @@ class Command(BaseCommand):
                 raise CommandError(UNKNOWN_USER.format(username=options["user"]))
         data = path.read_bytes()
         if options["dry_run"]:
-            preview, record = imports.kpi_import_preview(plan=plan, file_name=path.name, data=data), None
+            preview, record = spreadsheet.kpi_import_preview(plan=plan, file_name=path.name, data=data), None
         else:
-            preview, record = imports.kpi_import_confirm(
+            preview, record = spreadsheet.kpi_import_confirm(
                 plan=plan, file_name=path.name, data=data, user=user, source="command line"
             )
         if preview.problems:
@@ -63,7 +63,7 @@ def _plan(slug: str | None) -> Plan:
             slugs = ", ".join(Plan.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(UNKNOWN_PLAN.format(slug=slug, slugs=slugs))
         return plan
-    plan = imports.kpi_import_default_plan()
+    plan = spreadsheet.kpi_import_default_plan()
     if plan is None:
         raise CommandError(NO_PLAN)
     return plan
