@@ -82,7 +82,7 @@ def _decimal(value: Decimal | int | float | str | None | _Unset) -> Decimal | No
 
 
 @transaction.atomic
-def measure_update_or_create(  # noqa: PLR0913 - one keyword-only argument per field of the measure
+def measure_update_or_create(
     *,
     plan: Plan,
     theme: Theme,
@@ -137,7 +137,7 @@ def measure_value_set(
 
 
 @transaction.atomic
-def measure_year_set(  # noqa: PLR0913 - one keyword-only argument per yearly figure
+def measure_year_set(
     *,
     measure: Measure,
     financial_year: int,
