@@ -29,6 +29,7 @@ def only(*allowed: str, denied: int = 403) -> dict[str, int]:
 PAGES = [
     ("report", lambda w: reverse("report"), READ),
     ("report PDF", lambda w: reverse("report_pdf"), READ),
+    ("report Word", lambda w: reverse("report_docx"), READ),
     ("plan list", lambda w: reverse("plans:plan_list"), READ),
     ("plan", lambda w: reverse("plans:plan_detail", kwargs={"slug": w["action"].objective.theme.plan.slug}), READ),
     ("my actions", lambda w: reverse("plans:my_actions"), READ),

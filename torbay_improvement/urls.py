@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from report.views import HighlightReportPdfView, HighlightReportView
+from report.views import HighlightReportDocxView, HighlightReportPdfView, HighlightReportView
 
 urlpatterns = [
     path("", HighlightReportView.as_view(), name="report"),
     path("report/pdf/", HighlightReportPdfView.as_view(), name="report_pdf"),
+    path("report/docx/", HighlightReportDocxView.as_view(), name="report_docx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

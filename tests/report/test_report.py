@@ -141,7 +141,7 @@ def test_every_signed_in_role_can_read_the_report(client, plan, role, request):
 
 
 def test_signed_out_visitor_is_sent_to_sign_in(client, plan):
-    for name in ("report", "report_pdf"):
+    for name in ("report", "report_pdf", "report_docx"):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))

@@ -1,0 +1,238 @@
+"""The highlight report as a Word document (python-docx), for councils' committee systems.
+
+The same content and order as the page and the PDF, from the same ReportContext: headings are Word
+heading styles, tables are Word tables whose header rows repeat on every page, and a RAG is its word.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+from django.utils.dateformat import format as date_format
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from core.calendar import financial_year_label
+from plans.panels import THEME_NUMBER_WORDS, objective_rows
+from report.context import ReportContext
+from report.panels import RAG_WORDS, at_a_glance
+
+_BLOCK_END = re.compile(r"</(p|li|ul|ol)>|<br\s*/?>", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"<li[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_paragraphs(value: str) -> list[str]:
+    """Return sanitised narrative HTML as plain paragraphs; list items start with a bullet."""
+    text = _LIST_ITEM.sub("• ", value or "")
+    text = _BLOCK_END.sub("\n", text)
+    text = html.unescape(_TAG.sub("", text))
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _rag_word(rag: str) -> str:
+    return RAG_WORDS.get(rag or "", "Not set")
+
+
+def _day(day) -> str:
+    return date_format(day, "j F Y") if day else "Not recorded"
+
+
+class _Paper:
+    """A landscape A4 Word document with the few building blocks the report needs."""
+
+    def __init__(self, *, title: str):
+        self.document = Document()
+        section = self.document.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Mm(12))
+        self.document.core_properties.title = title
+        self.document.core_properties.language = "en-GB"
+        self.document.styles["Normal"].font.size = Pt(9)
+
+    def heading(self, text: str, level: int) -> None:
+        self.document.add_heading(text, level=level)
+
+    def paragraphs(self, value: str, *, empty: str = "") -> None:
+        for text in html_paragraphs(value) or ([empty] if empty else []):
+            self.document.add_paragraph(text)
+
+    def line(self, label: str, value: str) -> None:
+        paragraph = self.document.add_paragraph()
+        paragraph.add_run(f"{label}: ").bold = True
+        paragraph.add_run(value)
+
+    def table(self, headings: list[str], rows: list[list[str]], *, font_size: float = 8) -> None:
+        table = self.document.add_table(rows=1, cols=len(headings))
+        table.style = "Table Grid"
+        for cell, heading in zip(table.rows[0].cells, headings, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(heading).bold = True
+        _repeat_as_header(table.rows[0])
+        for values in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, values, strict=True):
+                cell.text = value
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(font_size)
+
+    def save(self) -> bytes:
+        buffer = io.BytesIO()
+        self.document.save(buffer)
+        return buffer.getvalue()
+
+
+def _repeat_as_header(row) -> None:
+    """Mark a table row as its header: Word repeats it at the top of every page and reads it as headers."""
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
+
+
+def _update_text(update) -> str:
+    if update is None:
+        return "No update yet."
+    parts = []
+    for label, value in (
+        ("Progress", update.progress),
+        ("Barriers", update.barriers),
+        ("Next steps", update.next_steps),
+    ):
+        if value:
+            parts.append(f"{label}: " + "\n".join(html_paragraphs(value)))
+    who = update.author_name or "Unknown author"
+    parts.append(f"{who}, {_day(update.created_at)} (Q{update.quarter})")
+    return "\n".join(parts)
+
+
+def _at_a_glance(paper: _Paper, report_context: ReportContext) -> None:
+    glance = at_a_glance(report_context)
+    quarter = report_context.quarter
+    paper.heading(f"At a glance: {quarter.label}", 1)
+    paper.table(
+        ["RAG", quarter.label, quarter.previous.label, "Change"],
+        [
+            [c.word, str(c.count), str(c.previous), f"{c.change:+d}" if c.change else "no change"]
+            for c in glance.rag_counts
+        ],
+    )
+    off_target, with_target = len(glance.measures_off_target), glance.measures_with_rag
+    paper.line(
+        "Measures off target", f"{off_target} of {with_target} measures with a target are Red at their latest figure"
+    )
+    paper.line("High-scoring risks", f"{len(glance.high_risks)} open, scoring 15 or more (High band)")
+    paper.line(
+        "Narrative not updated this quarter", f"{glance.not_updated_count} key actions without a {quarter.label} update"
+    )
+
+
+def _plan_sections(paper: _Paper, report_context: ReportContext) -> None:
+    plan = report_context.plan_then
+    paper.heading("Summary", 1)
+    paper.line("Senior Responsible Officer", plan.senior_responsible_officer or "Not recorded")
+    paper.line("Date of report", _day(plan.report_date))
+    paper.line("Overall status", _rag_word(plan.overall_status))
+    paper.heading("Overall progress narrative", 1)
+    paper.paragraphs(plan.overall_narrative, empty="No overall narrative has been written.")
+    paper.heading("Key priorities", 1)
+    paper.table(
+        ["Ref", "Priority", "Owner", "By when"],
+        [[p.ref, p.description, p.owner_name, p.by_when] for p in report_context.key_priorities],
+    )
+    paper.heading("Medium term developments", 1)
+    paper.table(
+        ["Ref", "Development", "By when"],
+        [[d.ref, d.description, d.by_when] for d in report_context.medium_term_developments],
+    )
+
+
+def _risk_register(paper: _Paper, report_context: ReportContext) -> None:
+    paper.heading("Issues and risks", 1)
+    rows = []
+    for risk in report_context.risks:
+        owner = (risk.owner.get_full_name() or risk.owner.username) if risk.owner else ""
+        band = risk.band
+        score = f"{risk.score} {band.label}" if band else str(risk.score or "")
+        kind = risk.get_type_display() + (" (closed)" if risk.status == "closed" else "")
+        rows.append(
+            [str(risk.ref), kind, risk.description, risk.mitigation, risk.date_raised_display, owner,
+             str(risk.probability or ""), str(risk.impact or ""), score]
+        )  # fmt: skip
+    paper.table(
+        ["Ref", "Issue / Risk", "Description", "Mitigation / Resolution", "Date raised", "Owner", "Probability",
+         "Impact", "Risk score"],
+        rows,
+    )  # fmt: skip
+    paper.heading("Guidance for RAG status", 1)
+    paper.table(
+        ["Status", "Overall ratings", "Individual action ratings"],
+        [[_rag_word(g.rag), g.overall_rating, g.action_rating] for g in report_context.rag_guidance],
+    )
+
+
+def _cell(figure) -> str:
+    if figure is None:
+        return ""
+    rag = getattr(figure, "rag", "")
+    return f"{figure.display} {_rag_word(rag)}" if rag and getattr(figure, "has_figure", True) else figure.display
+
+
+def _measures(paper: _Paper, table) -> None:
+    paper.heading("Performance measures", 2)
+    months = [date_format(month, "M y") for month in table.months]
+    headings = ["Ref", "Performance measure", table.prior_label, *months, table.final_label, table.year_to_date_label]
+    rows = [
+        [row.measure.ref, row.measure.title, _cell(row.prior), *(_cell(c) for c in row.cells), _cell(row.final),
+         _cell(row.year_to_date)]
+        for row in table.rows
+    ]  # fmt: skip
+    paper.table(headings + ["Target min", "Target upper", "Trend"], [
+        r + [row.target_min or row.target_text, row.target_upper or row.target_text, row.reported_trend]
+        for r, row in zip(rows, table.rows, strict=True)
+    ], font_size=6)  # fmt: skip
+
+
+def _theme(paper: _Paper, report_context: ReportContext, block) -> None:
+    theme = block.theme
+    paper.heading(f"Theme {THEME_NUMBER_WORDS.get(theme.number, theme.number)}: {theme.title}", 1)
+    paper.heading("Overview narrative", 2)
+    paper.paragraphs(theme.overview_narrative, empty="No overview narrative has been written.")
+    paper.line("Overview RAG rating", _rag_word(theme.overview_rag))
+    table = report_context.measure_tables.get(theme.pk)
+    if table:
+        _measures(paper, table)
+    year = financial_year_label(report_context.quarter.financial_year)
+    paper.heading(f"Progress in delivering key improvement plan actions ({year})", 2)
+    rows = []
+    for objective, action_rows in objective_rows(block, rows_by_pk=report_context.action_rows_by_pk):
+        lead = f"{objective.lead_officer}: " if objective.lead_officer else ""
+        for row in action_rows:
+            action = " ".join(html_paragraphs(row.action.description))
+            owner = f"Owner: {row.action.owner_name or 'not assigned'}"
+            rags = [_rag_word(rag) for rag in row.row.rags]
+            rows.append([lead + " ".join(html_paragraphs(objective.description)), f"{action}\n{owner}", *rags,
+                         _update_text(row.latest_update)])  # fmt: skip
+    paper.table(["Objective", "Key actions", "Q1", "Q2", "Q3", "Q4", "Narrative"], rows)
+
+
+def report_docx(*, report_context: ReportContext, title: str, status_line: str) -> bytes:
+    """Return the report as a .docx: the same sections in the same order as the page and the PDF."""
+    paper = _Paper(title=title)
+    paper.heading(report_context.plan_then.title, 0)
+    paper.document.add_paragraph(status_line)
+    _at_a_glance(paper, report_context)
+    _plan_sections(paper, report_context)
+    _risk_register(paper, report_context)
+    for block in report_context.themes.blocks:
+        _theme(paper, report_context, block)
+    return paper.save()
