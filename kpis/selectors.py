@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from core.calendar import financial_year_label, financial_year_of
+from core.calendar import end_of_day, financial_year_label, financial_year_of
 from kpis import charts
 from kpis.models import Benchmark, BenchmarkKind, KpiImport, Measure, MeasureValue, MeasureYear, Unit
 from kpis.rag import Targets, targets_for_month, targets_for_year, value_rag
@@ -389,14 +389,15 @@ def _theme_table(theme: Theme, items: list[_MeasureData], current_year: int) -> 
     return table
 
 
-def measure_tables_for_plan(*, plan: Plan, as_at: datetime.datetime | None = None) -> list[ThemeTable]:
-    """Return one ThemeTable per theme with measures, in 4 queries; `as_at` shows figures as they then stood.
+def measure_tables_for_plan(*, plan: Plan, as_at: datetime.date | None = None) -> list[ThemeTable]:
+    """Return one ThemeTable per theme with measures, in 4 queries; `as_at` (a day) shows figures as they
+    stood at its end.
 
     With `as_at`, monthly values and yearly figures come from their history (the latest record at or
     before `as_at`; rows deleted by then are left out). Measures and benchmarks keep no history and
     are shown as they are now.
     """
-    data = _measure_data(plan=plan, as_at=as_at)
+    data = _measure_data(plan=plan, as_at=end_of_day(as_at) if as_at else None)
     current_year = _current_year(plan, data)
     by_theme: dict[int, list[_MeasureData]] = defaultdict(list)
     themes: dict[int, Theme] = {}

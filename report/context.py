@@ -12,7 +12,7 @@ from functools import cached_property
 
 from django.contrib.auth.models import User
 
-from core.calendar import FinancialQuarter, end_of_day
+from core.calendar import FinancialQuarter
 from kpis.selectors import ThemeTable, measure_tables_for_plan
 from plans.models import Plan
 from plans.panels import ReportActionRow, report_action_row
@@ -59,8 +59,7 @@ class ReportContext:
     @cached_property
     def measure_tables(self) -> dict[int, ThemeTable]:
         """The KPI tables by theme pk."""
-        as_at = end_of_day(self.as_at) if self.as_at else None
-        return {table.theme.pk: table for table in measure_tables_for_plan(plan=self.plan, as_at=as_at)}
+        return {table.theme.pk: table for table in measure_tables_for_plan(plan=self.plan, as_at=self.as_at)}
 
     @cached_property
     def risks(self) -> list:

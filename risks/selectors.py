@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, V
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.calendar import end_of_day
 from core.roles import AnyUser
 from plans.models import KeyAction, Objective, Plan
 from risks.importing import name_key
@@ -206,8 +207,7 @@ def risk_register_for_plan(*, plan: Plan, as_at: datetime.date | None = None) ->
     end of that day according to the history (risks added later, or deleted by then, left out)."""
     if as_at is None:
         return list(Risk.objects.filter(plan=plan).select_related("owner").order_by("-score", "-impact", "ref"))
-    end_of_day = timezone.make_aware(datetime.datetime.combine(as_at, datetime.time.max))
-    risks = list(Risk.history.as_of(end_of_day).filter(plan_id=plan.pk))
+    risks = list(Risk.history.as_of(end_of_day(as_at)).filter(plan_id=plan.pk))
     owners = get_user_model().objects.in_bulk({risk.owner_id for risk in risks})
     for risk in risks:
         risk.owner = owners.get(risk.owner_id)

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from kpis import charts, selectors, services
-from kpis.models import KpiImport, Measure
+from kpis.models import KpiImport, Measure, MeasureValue, MeasureYear
 from tests.factories import PlanFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,10 @@ def test_measure_tables_as_at_show_figures_as_they_then_stood(make_measures, dja
     plan, measures = make_measures(themes=1, count=1, months=2)
     measure = measures[0]
     july = datetime.date(2020, 7, 1)
-    before_change = timezone.now()
+    # The figures as first recorded stood yesterday; today's changes must not show as at yesterday.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    for model in (MeasureValue, MeasureYear):
+        model.history.update(history_date=F("history_date") - datetime.timedelta(days=1))
     services.measure_value_set(measure=measure, month=july, value=Decimal("75.5"))
     services.measure_value_set(measure=measure, month=datetime.date(2020, 12, 1), value=Decimal(1))
     services.measure_year_set(measure=measure, financial_year=2021, target_min=Decimal(70))
@@ -92,7 +96,7 @@ def test_measure_tables_as_at_show_figures_as_they_then_stood(make_measures, dja
     assert now_row.cells[0].display == "75.5%"
     assert now_row.target_min == "70.0%"
     with django_assert_num_queries(4):
-        then = selectors.measure_tables_for_plan(plan=plan, as_at=before_change)
+        then = selectors.measure_tables_for_plan(plan=plan, as_at=yesterday)
     then_row = then[0].rows[0]
     assert [cell.display for cell in then_row.cells] == ["50.0%", "51.0%", "TBC"]
     assert then_row.target_min == "50.0%"
