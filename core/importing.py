@@ -98,8 +98,9 @@ def upload_check(*, data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
         raise FileRefused(Problem(None, None, UNPACKED_TOO_LARGE))
 
 
-def rows_check(count: int, *, limit: int = MAX_ROWS) -> None:
-    """Raise FileRefused when a sheet has more rows than any import takes."""
+def rows_check(count: int, *, limit: int | None = None) -> None:
+    """Raise FileRefused when a sheet has more rows than any import takes (MAX_ROWS unless `limit`)."""
+    limit = MAX_ROWS if limit is None else limit
     if count > limit:
         raise FileRefused(Problem(None, None, TOO_MANY_ROWS.format(limit=limit)))
 
@@ -119,12 +120,19 @@ class SpreadsheetUploadForm(forms.Form):
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(UPLOAD_TOO_LARGE)
-        data = upload.read()
-        try:
-            upload_check(data=data)
-        except FileRefused as refused:
-            raise forms.ValidationError(refused.problem.message) from refused
-        self.cleaned_data["data"] = data
+        self.cleaned_data["data"] = uploaded_file_read(upload)
         return upload
+
+
+def uploaded_file_read(upload) -> bytes:
+    """Return an uploaded file's bytes (its position left at the start), or raise the form error that
+    says which limit it passes: the admin imports call this before anything parses the file."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(UPLOAD_TOO_LARGE)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        upload_check(data=data)
+    except FileRefused as refused:
+        raise forms.ValidationError(refused.problem.message) from refused
+    return data

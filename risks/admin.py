@@ -15,6 +15,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.importing import uploaded_file_read
 from plans.models import Plan
 from risks import services
 from risks.models import Risk
@@ -26,6 +27,12 @@ IMPORT_REFUSED = "The file was not imported: {count} problem{s} found. " + ROW_R
 class RiskImportForm(ImportForm):
     plan = forms.ModelChoiceField(queryset=Plan.objects.all(), help_text="The plan whose risk register the file holds.")
     field_order = ["plan", "resource", "import_file", "format"]
+
+    def clean_import_file(self):
+        """Refuse a file over the size limits before django-import-export parses it."""
+        upload = self.cleaned_data["import_file"]
+        uploaded_file_read(upload)
+        return upload
 
 
 class RiskConfirmImportForm(ConfirmImportForm):

@@ -1,6 +1,6 @@
 """Demo data for the risks app, loaded by `manage.py setup_demo`: the seed's ten risks.
 
-The fixture's rows go through the same reader as an uploaded file (risks.importing) and are saved
+The fixture's rows go through the same reader as an uploaded file (risks.spreadsheet) and are saved
 through the services. Risks already in the plan's register are left as they are, so running it
 twice changes nothing.
 """
@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from plans.models import Plan
-from risks import importing, selectors, services
+from risks import selectors, services, spreadsheet
 from risks.models import Risk
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "risks" / "risks_000.json"
@@ -35,7 +35,7 @@ def load_demo(*, plan_slug: str, stdout=None, fixture: Path = FIXTURE) -> None:
     document = json.loads(fixture.read_text(encoding="utf-8"))
     columns = document["columns"]
     rows = [[risk[column] for column in columns] for risk in document["risks"]]
-    parsed = importing.parse_register(columns, rows, owners=selectors.owner_lookup())
+    parsed = spreadsheet.parse_register(columns, rows, owners=selectors.owner_lookup())
     if parsed.problems:
         problems = "; ".join(str(problem) for problem in parsed.problems)
         raise ImproperlyConfigured(f"{fixture.name} cannot be loaded: {problems}")

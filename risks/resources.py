@@ -1,6 +1,6 @@
 """Import and export of a plan's register in the seeds' layout (django-import-export).
 
-The whole file is read and checked first (risks.importing.parse_register); any problem refuses
+The whole file is read and checked first (risks.spreadsheet.parse_register); any problem refuses
 every row, each reported by spreadsheet row and column heading, and nothing is written. Rows are
 saved through the services, so imports are authorised and recorded in the history like any edit.
 """
@@ -15,10 +15,11 @@ from import_export.fields import Field
 from import_export.resources import Diff
 from import_export.results import RowResult
 
+from core.importing import FileRefused, rows_check
 from plans.models import Plan
-from risks import importing, selectors, services
-from risks.importing import COLUMN_OF_FIELD, Problem
+from risks import selectors, services, spreadsheet
 from risks.models import Risk
+from risks.spreadsheet import COLUMN_OF_FIELD, Problem
 
 NO_PLAN = "Choose the plan whose register this file holds, then upload the file again."
 ROW_REFUSED = "Nothing has been imported because of the problems listed. Correct the file, then upload it again."
@@ -35,15 +36,15 @@ class RegisterDiff(Diff):
 class RiskResource(resources.ModelResource):
     """A plan's register in the seeds' nine columns, with formula cells escaped on export."""
 
-    ref = Field(attribute="ref", column_name=importing.REF)
-    type = Field(attribute="type", column_name=importing.TYPE)
-    description = Field(attribute="description", column_name=importing.DESCRIPTION)
-    mitigation = Field(attribute="mitigation", column_name=importing.MITIGATION)
-    date_raised = Field(attribute="date_raised", column_name=importing.DATE_RAISED)
-    owner = Field(attribute="owner", column_name=importing.OWNER)
-    probability = Field(attribute="probability", column_name=importing.PROBABILITY)
-    impact = Field(attribute="impact", column_name=importing.IMPACT)
-    score = Field(attribute="score", column_name=importing.SCORE, readonly=True)
+    ref = Field(attribute="ref", column_name=spreadsheet.REF)
+    type = Field(attribute="type", column_name=spreadsheet.TYPE)
+    description = Field(attribute="description", column_name=spreadsheet.DESCRIPTION)
+    mitigation = Field(attribute="mitigation", column_name=spreadsheet.MITIGATION)
+    date_raised = Field(attribute="date_raised", column_name=spreadsheet.DATE_RAISED)
+    owner = Field(attribute="owner", column_name=spreadsheet.OWNER)
+    probability = Field(attribute="probability", column_name=spreadsheet.PROBABILITY)
+    impact = Field(attribute="impact", column_name=spreadsheet.IMPACT)
+    score = Field(attribute="score", column_name=spreadsheet.SCORE, readonly=True)
 
     class Meta:
         model = Risk
@@ -59,7 +60,7 @@ class RiskResource(resources.ModelResource):
     def __init__(self, plan: Plan | None = None, **kwargs):
         super().__init__(**kwargs)
         self.plan = plan
-        self.parsed: importing.ParsedRegister | None = None
+        self.parsed: spreadsheet.ParsedRegister | None = None
         self.existing: dict[int, Risk] = {}
 
     # Import -------------------------------------------------------------------------------------
@@ -70,15 +71,19 @@ class RiskResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         if self.plan is None:
             raise ValidationError(NO_PLAN)
+        try:
+            rows_check(len(dataset))
+        except FileRefused as refused:
+            raise ValidationError(refused.problem.message) from refused
         # Headings are matched ignoring case and spacing; name them as the resource's fields do.
         if dataset.headers:
-            dataset.headers = [importing.canonical_heading(heading) for heading in dataset.headers]
-        self.parsed = importing.parse_register(dataset.headers or [], list(dataset), owners=selectors.owner_lookup())
+            dataset.headers = [spreadsheet.canonical_heading(heading) for heading in dataset.headers]
+        self.parsed = spreadsheet.parse_register(dataset.headers or [], list(dataset), owners=selectors.owner_lookup())
         if self.parsed.file_problems:
             raise ValidationError([str(problem) for problem in self.parsed.file_problems])
         self.existing = {risk.ref: risk for risk in Risk.objects.filter(plan=self.plan).select_related("owner")}
 
-    def _parsed_row(self, row_number: int) -> importing.ParsedRow:
+    def _parsed_row(self, row_number: int) -> spreadsheet.ParsedRow:
         return self.parsed.rows[row_number - 1]
 
     def import_row(self, row, instance_loader, **kwargs):
@@ -93,7 +98,7 @@ class RiskResource(resources.ModelResource):
     def get_instance(self, instance_loader, row):
         # A copy: the row's values are set on it for the preview, while the service compares them
         # with the risk as it was read.
-        existing = self.existing.get(importing.whole_number(row.get(importing.REF)))
+        existing = self.existing.get(spreadsheet.whole_number(row.get(spreadsheet.REF)))
         return copy.copy(existing) if existing is not None else None
 
     def init_instance(self, row=None):
@@ -117,7 +122,7 @@ class RiskResource(resources.ModelResource):
         if original is None or original.pk is None:
             return False
         return all(
-            getattr(original, name) == getattr(instance, name) for name in importing.FIELD_OF_COLUMN.values()
+            getattr(original, name) == getattr(instance, name) for name in spreadsheet.FIELD_OF_COLUMN.values()
         ) and (original.date_raised_precision == instance.date_raised_precision)
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -140,7 +145,7 @@ class RiskResource(resources.ModelResource):
         messages: dict[str, list[str]] = {}
         details = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
         for name, texts in details.items():
-            column = COLUMN_OF_FIELD.get(name, importing.REF if name == NON_FIELD_ERRORS else name)
+            column = COLUMN_OF_FIELD.get(name, spreadsheet.REF if name == NON_FIELD_ERRORS else name)
             for text in texts:
                 messages.setdefault(column, []).append(str(Problem(row, column, text)))
         return messages
@@ -155,7 +160,7 @@ class RiskResource(resources.ModelResource):
         return queryset.filter(plan=self.plan) if self.plan else queryset
 
     def export_field(self, field, instance, **kwargs):
-        return importing.escape_formula(super().export_field(field, instance, **kwargs))
+        return spreadsheet.escape_formula(super().export_field(field, instance, **kwargs))
 
     def dehydrate_type(self, risk: Risk) -> str:
         return risk.get_type_display() if risk.type else ""

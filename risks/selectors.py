@@ -14,9 +14,9 @@ from django.utils import timezone
 from core.calendar import end_of_day
 from core.roles import AnyUser
 from plans.models import KeyAction, Objective, Plan
-from risks.importing import name_key
 from risks.models import SCALE_MAX, SCALE_MIN, Band, Risk, RiskStatus, band_for_score, risk_bands, score_of
 from risks.permissions import risk_visible_to
+from risks.spreadsheet.cells import name_key
 
 # Fields whose every change the risk's page reports (the "kept with who and when").
 TRACKED_FIELDS = ("probability", "impact", "mitigation", "status")

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from risks import importing
+from risks import spreadsheet
 from risks.models import Risk
 from tests.risks.factories import RiskFactory
 
@@ -59,7 +59,7 @@ SEED_ROWS = [
 ]
 
 
-def csv_file(rows, headers=importing.COLUMNS, name="register.csv"):
+def csv_file(rows, headers=spreadsheet.COLUMNS, name="register.csv"):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(headers)
@@ -67,7 +67,7 @@ def csv_file(rows, headers=importing.COLUMNS, name="register.csv"):
     return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8"), content_type="text/csv")
 
 
-def xlsx_file(rows, headers=importing.COLUMNS, name="register.xlsx"):
+def xlsx_file(rows, headers=spreadsheet.COLUMNS, name="register.xlsx"):
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(list(headers))
@@ -142,7 +142,7 @@ def test_reimport_updates_changed_rows_skips_unchanged_and_keeps_history(importe
 
 def _with_cell(row_index, column, value):
     rows = [row[:] for row in SEED_ROWS]
-    rows[row_index][importing.COLUMNS.index(column)] = value
+    rows[row_index][spreadsheet.COLUMNS.index(column)] = value
     return rows
 
 
@@ -189,9 +189,9 @@ def test_a_file_with_a_problem_is_refused_whole_and_nothing_is_written(importer,
 
 def test_every_problem_in_the_file_is_listed_by_row_and_column(importer, plan, sro):
     rows = _with_cell(1, "Risk Score", 24)
-    rows[0][importing.COLUMNS.index("Owner")] = "Nobody"
-    rows[3][importing.COLUMNS.index("Date Raised")] = "sometime"
-    rows[3][importing.COLUMNS.index("Impact")] = 9
+    rows[0][spreadsheet.COLUMNS.index("Owner")] = "Nobody"
+    rows[3][spreadsheet.COLUMNS.index("Date Raised")] = "sometime"
+    rows[3][spreadsheet.COLUMNS.index("Impact")] = 9
     html = upload(importer, plan, csv_file(rows)).content.decode()
     for expected in (
         "Row 2, column “Owner”",
@@ -204,7 +204,7 @@ def test_every_problem_in_the_file_is_listed_by_row_and_column(importer, plan, s
 
 
 def test_missing_columns_refuse_the_file(importer, plan, sro):
-    headers = [h for h in importing.COLUMNS if h != "Impact"]
+    headers = [h for h in spreadsheet.COLUMNS if h != "Impact"]
     rows = [row[:7] + row[8:] for row in SEED_ROWS]
     html = upload(importer, plan, csv_file(rows, headers=headers)).content.decode()
     assert "The file has no “Impact” column" in html
@@ -266,7 +266,7 @@ def test_export_uses_the_seed_layout_and_escapes_formula_cells(importer, plan, s
     response = export(importer)
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == list(importing.COLUMNS)
+    assert rows[0] == list(spreadsheet.COLUMNS)
     assert rows[1] == [
         "1",
         "Risk",
@@ -307,7 +307,7 @@ def test_xlsx_export_writes_formula_cells_as_escaped_text(importer, plan, sro):
     response = export(importer, XLSX_FORMAT)
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     header, row = list(sheet.iter_rows(values_only=True))[:2]
-    assert list(header) == list(importing.COLUMNS)
+    assert list(header) == list(spreadsheet.COLUMNS)
     assert row[2] == "'=cmd|' /C calc'!A0"
     assert row[3] == "'+SUM(1)"
     assert row[0] == 1  # numbers stay numbers
@@ -334,3 +334,44 @@ def test_admin_change_form_saves_through_the_service_with_history(importer, plan
     risk.refresh_from_db()
     assert (risk.score, risk.mitigation, risk.version) == (10, "New words.", 2)
     assert risk.history.first().history_user == admin_user_
+
+
+def _zip_bomb(size: int) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * size)
+    return buffer.getvalue()
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_parsed(importer, plan, sro, monkeypatch):
+    from core import importing
+
+    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 1_000_000)
+    bomb = SimpleUploadedFile("register.xlsx", _zip_bomb(2_000_000))
+    html = upload(importer, plan, bomb, XLSX_FORMAT).content.decode()
+    assert "unpacks to more than 200 MB" in html
+    assert not Risk.objects.exists()
+
+
+def test_a_register_over_the_row_limit_is_refused_whole(importer, plan, sro, monkeypatch):
+    from core import importing
+
+    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    response = upload(importer, plan, csv_file(SEED_ROWS))
+    assert "more than 3 rows" in response.content.decode()
+    assert not Risk.objects.exists()
+
+
+def test_the_command_refuses_a_zip_bomb_and_writes_nothing(tmp_path, plan, sro, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from core import importing
+
+    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 1_000_000)
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(_zip_bomb(2_000_000))
+    with pytest.raises(CommandError, match="unpacks to more than 200 MB"):
+        call_command("import_risks", str(path), "--plan", plan.slug)
+    assert not Risk.objects.exists()

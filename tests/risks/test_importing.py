@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
-from risks import importing
+from risks import spreadsheet
 from risks.models import DatePrecision
 
-HEADERS = list(importing.COLUMNS)
+HEADERS = list(spreadsheet.COLUMNS)
 GOOD = [1, "Risk", "If x, then y.", "Oversight.", "January 2020", "Nancy Meehan", 4, 5, 20]
 
 
@@ -29,7 +29,7 @@ def owners():
     ],
 )
 def test_readable_dates(cell, expected):
-    assert importing.parse_date_raised(cell) == expected
+    assert spreadsheet.parse_date_raised(cell) == expected
 
 
 @pytest.mark.parametrize(
@@ -44,11 +44,11 @@ def test_readable_dates(cell, expected):
 )
 def test_unreadable_dates(cell):
     with pytest.raises(ValueError, match="not a date we can read"):
-        importing.parse_date_raised(cell)
+        spreadsheet.parse_date_raised(cell)
 
 
 def test_a_good_row_is_read_into_model_values(owners):
-    parsed = importing.parse_register(HEADERS, [GOOD], owners=owners)
+    parsed = spreadsheet.parse_register(HEADERS, [GOOD], owners=owners)
     assert parsed.problems == []
     assert parsed.rows[0].values == {
         "ref": 1,
@@ -83,7 +83,7 @@ def test_a_good_row_is_read_into_model_values(owners):
 def test_each_problem_is_reported_by_row_and_column(owners, column, value, message):
     second = [2, *GOOD[1:]]
     row = [value if heading == column else cell for heading, cell in zip(HEADERS, second, strict=True)]
-    parsed = importing.parse_register(HEADERS, [GOOD, row], owners=owners)
+    parsed = spreadsheet.parse_register(HEADERS, [GOOD, row], owners=owners)
     assert [(p.row, p.column) for p in parsed.problems] == [(3, column)]
     assert message in str(parsed.problems[0])
     assert str(parsed.problems[0]).startswith(f"Row 3, column “{column}”: ")
@@ -92,7 +92,7 @@ def test_each_problem_is_reported_by_row_and_column(owners, column, value, messa
 def test_every_problem_in_a_file_is_listed(owners):
     bad = [2, "Risk", "If a, then b.", "", "sometime", "Nobody", 7, 5, 35]
     repeated = [1, "Issue", "If c, then d.", "", "13/07/21", "sro", 2, 2, 4]
-    parsed = importing.parse_register(HEADERS, [GOOD, bad, repeated], owners=owners)
+    parsed = spreadsheet.parse_register(HEADERS, [GOOD, bad, repeated], owners=owners)
     assert [(p.row, p.column) for p in parsed.problems] == [
         (3, "Date Raised"),
         (3, "Owner"),
@@ -103,14 +103,14 @@ def test_every_problem_in_a_file_is_listed(owners):
 
 def test_missing_columns_are_one_problem_naming_them(owners):
     headers = [h for h in HEADERS if h not in ("Impact", "Owner")]
-    parsed = importing.parse_register(headers, [], owners=owners)
+    parsed = spreadsheet.parse_register(headers, [], owners=owners)
     assert len(parsed.problems) == 1
     assert "“Owner”, “Impact”" in str(parsed.problems[0])
 
 
 def test_headings_match_ignoring_case_and_spacing_and_blank_rows_are_ignored(owners):
     headers = [h.lower().replace(" / ", "/") for h in HEADERS]
-    parsed = importing.parse_register(headers, [GOOD, [None] * 9, ["", " "]], owners=owners)
+    parsed = spreadsheet.parse_register(headers, [GOOD, [None] * 9, ["", " "]], owners=owners)
     assert parsed.problems == []
     assert [row.blank for row in parsed.rows] == [False, True, True]
 
@@ -129,5 +129,5 @@ def test_headings_match_ignoring_case_and_spacing_and_blank_rows_are_ignored(own
     ],
 )
 def test_formula_cells_are_escaped_and_unescaped(value, escaped):
-    assert importing.escape_formula(value) == escaped
-    assert importing.unescape_formula(escaped) == value
+    assert spreadsheet.escape_formula(value) == escaped
+    assert spreadsheet.unescape_formula(escaped) == value

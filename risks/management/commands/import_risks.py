@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from import_export.formats.base_formats import CSV, XLSX
 
+from core.importing import FileRefused, upload_check
 from plans.models import Plan
 from risks.resources import RiskResource
 
@@ -23,7 +24,12 @@ class Command(BaseCommand):
         except Plan.DoesNotExist as error:
             raise CommandError(f"There is no plan with the slug “{plan}”. Check the slug, then try again.") from error
         file_format = XLSX() if path.suffix.lower() == ".xlsx" else CSV(encoding="utf-8-sig")
-        data = path.read_bytes() if file_format.is_binary() else path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
+        try:
+            upload_check(data=raw)
+        except FileRefused as refused:
+            raise CommandError(f"Nothing was imported: {refused.problem.message}") from refused
+        data = raw if file_format.is_binary() else raw.decode("utf-8-sig")
         dataset = file_format.create_dataset(data)
         # The same resource as the admin: user=None is a system job, recorded without a person.
         result = RiskResource(plan=target).import_data(

@@ -1,0 +1,27 @@
+"""Every sentence the risk register import says, with the row and column it concerns and what to do next.
+
+The limits' own sentences (file too large, unpacks to too much, too many rows) are in core.importing.
+"""
+
+MISSING_COLUMNS = (
+    "The file has no {columns} column. Use the register's headings in the first row ({expected}), "
+    "then upload the file again."
+)
+EMPTY_CELL = "This cell is empty. Fill it in, then upload the file again."
+REF_UNREADABLE = "“{value}” is not a reference number. Give each risk a whole number, such as 7."
+REF_REPEATED = "Reference {ref} is also used on row {other}. Give each risk its own reference."
+TYPE_UNREADABLE = "“{value}” is neither Risk nor Issue. Write Risk or Issue."
+SCALE_UNREADABLE = "“{value}” is not a whole number from 1 to 5. Use 1 (lowest) to 5 (highest)."
+SCORE_UNREADABLE = "“{value}” is not a number. Write probability × impact, or leave the cell empty."
+SCORE_DISAGREES = (
+    "The score {score} is not probability {probability} × impact {impact} = {product}. "
+    "Correct the probability, the impact or the score."
+)
+OWNER_UNKNOWN = (
+    "No user is called “{value}”. Write the owner's full name or username as the tracker has it, "
+    "or ask an administrator to add them first."
+)
+OWNER_AMBIGUOUS = "More than one user is called “{value}”. Write the owner's username instead."
+DATE_UNREADABLE = (
+    "“{value}” is not a date we can read. Write a month and year such as January 2020, or a day such as 13/07/21."
+)
