@@ -136,3 +136,31 @@ def uploaded_file_read(upload) -> bytes:
     except FileRefused as refused:
         raise forms.ValidationError(refused.problem.message) from refused
     return data
+
+
+class SpreadsheetAdminMixin:
+    """A ModelAdmin whose import and export pages are `spreadsheet_admin_class(self)`'s own URLs.
+
+    The class gives `get_urls()` and the `can_import(user)` / `can_export(user)` rules; the change
+    list shows the Import and Export buttons to those they allow.
+    """
+
+    spreadsheet_admin_class: type
+    change_list_template = "admin/spreadsheet_change_list.html"
+
+    def get_urls(self):
+        return self.spreadsheet_admin_class(self).get_urls() + super().get_urls()
+
+    def has_import_permission(self, request) -> bool:
+        return self.spreadsheet_admin_class.can_import(request.user)
+
+    def has_export_permission(self, request) -> bool:
+        return self.spreadsheet_admin_class.can_export(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+            "has_export_permission": self.has_export_permission(request),
+        }
+        return super().changelist_view(request, extra_context=extra_context)

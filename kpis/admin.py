@@ -10,9 +10,10 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.importing import SpreadsheetAdminMixin
 from kpis import services
 from kpis.models import Benchmark, KpiImport, Measure, MeasureValue, MeasureYear
-from kpis.spreadsheet.admin_views import KpiSpreadsheetAdmin, can_export, can_import
+from kpis.spreadsheet.admin_views import KpiSpreadsheetAdmin
 
 
 def _without_bulk_delete(actions: dict) -> dict:
@@ -31,29 +32,13 @@ class BenchmarkInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    spreadsheet_admin_class = KpiSpreadsheetAdmin
     list_display = ("ref", "title", "theme", "unit", "polarity")
     list_filter = ("plan", "theme", "unit", "polarity", "period_type")
     list_select_related = ("theme",)
     search_fields = ("ref", "title")
     inlines = (MeasureYearInline, BenchmarkInline)
-
-    def get_urls(self):
-        return KpiSpreadsheetAdmin(self).get_urls() + super().get_urls()
-
-    def has_import_permission(self, request) -> bool:
-        return can_import(request.user)
-
-    def has_export_permission(self, request) -> bool:
-        return can_export(request.user)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "has_import_permission": self.has_import_permission(request),
-            "has_export_permission": self.has_export_permission(request),
-        }
-        return super().changelist_view(request, extra_context=extra_context)
 
     def get_actions(self, request):
         return _without_bulk_delete(super().get_actions(request))

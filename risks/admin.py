@@ -1,50 +1,26 @@
 """The register in the admin: import (upload → preview → confirm) and export in the seeds' layout.
 
+The import and export pages are `risks.spreadsheet.admin_views`, which own their URLs (Data Hub's
+way), the same shape as the KPI import's.
+
 Saves and deletes go through the services; bulk delete is switched off because it would skip them
 and the history.
 """
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ConfirmImportForm, ImportForm
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.importing import uploaded_file_read
-from plans.models import Plan
+from core.importing import SpreadsheetAdminMixin
 from risks import services
 from risks.models import Risk
-from risks.resources import ROW_REFUSED, RiskResource
-
-IMPORT_REFUSED = "The file was not imported: {count} problem{s} found. " + ROW_REFUSED
-
-
-class RiskImportForm(ImportForm):
-    plan = forms.ModelChoiceField(queryset=Plan.objects.all(), help_text="The plan whose risk register the file holds.")
-    field_order = ["plan", "resource", "import_file", "format"]
-
-    def clean_import_file(self):
-        """Refuse a file over the size limits before django-import-export parses it."""
-        upload = self.cleaned_data["import_file"]
-        uploaded_file_read(upload)
-        return upload
-
-
-class RiskConfirmImportForm(ConfirmImportForm):
-    plan = forms.ModelChoiceField(queryset=Plan.objects.all(), widget=forms.HiddenInput)
+from risks.spreadsheet.admin_views import RiskSpreadsheetAdmin
 
 
 @admin.register(Risk)
-class RiskAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    resource_classes = [RiskResource]
-    import_formats = [XLSX, CSV]
-    export_formats = [XLSX, CSV]
-    import_template_name = "admin/risks/risk/import.html"
+class RiskAdmin(SpreadsheetAdminMixin, SimpleHistoryAdmin):
+    spreadsheet_admin_class = RiskSpreadsheetAdmin
     list_display = ("ref", "type", "plan", "short_description", "owner", "score", "status", "next_review_date")
     list_display_links = ("ref", "short_description")
     list_filter = ("plan", "type", "status", "owner")
@@ -88,39 +64,3 @@ class RiskAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def delete_model(self, request, obj):
         services.risk_delete(user=request.user, risk=obj)
-
-    # Import: the plan travels from the upload form to the confirm form and into the resource.
-
-    def get_import_form_class(self, request):
-        return RiskImportForm
-
-    def get_confirm_form_class(self, request):
-        return RiskConfirmImportForm
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["plan"] = import_form.cleaned_data["plan"].pk
-        return initial
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        cleaned = getattr(form, "cleaned_data", None) or {}
-        return {"plan": cleaned.get("plan")}
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {}
-
-    def get_import_data_kwargs(self, **kwargs):
-        # A confirmed import writes every row or none (NOTES.md: validation errors alone would
-        # otherwise leave the valid rows saved).
-        return super().get_import_data_kwargs(**kwargs) | {"rollback_on_validation_errors": True}
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            count = (
-                len(result.base_errors) + sum(row.error_count for row in result.invalid_rows) + len(result.row_errors())
-            )
-            messages.error(request, IMPORT_REFUSED.format(count=count, s="" if count == 1 else "s"))
-            return HttpResponseRedirect(reverse("admin:risks_risk_import", current_app=self.admin_site.name))
-        return super().process_result(result, request)

@@ -13,10 +13,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.importing import Problem
 from core.locking import EditConflict, version_claim
 from plans.models import KeyAction, Objective, Plan, Theme
 from risks import permissions
 from risks.models import DatePrecision, Risk, RiskStatus, RiskType, score_of
+from risks.spreadsheet.columns import COLUMN_OF_FIELD, REF
 
 STALE_RISK_MESSAGE = (
     "Someone else saved this risk while you were editing it, so your changes have not been saved. "
@@ -199,3 +201,38 @@ def risk_delete(*, user: User | None, risk: Risk) -> None:
     _stamp_history(risk, user=user, reason="", recorded_at=None)
     with transaction.atomic():
         risk.delete()
+
+
+def register_import_apply(*, user: User | None, preview) -> int:
+    """Write a checked register preview (risks.spreadsheet): every row or none; return the rows written.
+
+    A row that the services refuse (a risk changed since the preview, an owner who has left) raises
+    a ValidationError whose messages name the spreadsheet's row and column; nothing is then written.
+    """
+    if not preview.is_valid:
+        raise ValueError("A refused file cannot be imported; show its problems instead.")
+    written = 0
+    with transaction.atomic():
+        for row in preview.rows:
+            if row.action == "skip":
+                continue
+            reason = f"Imported from {preview.file_name or 'a file'}, row {row.parsed.row}"[:100]
+            try:
+                if row.action == "new":
+                    risk_create(user=user, plan=preview.plan, reason=reason, **row.parsed.values)
+                else:
+                    risk_update(user=user, risk=row.risk, version=row.risk.version, reason=reason, **row.parsed.values)
+            except ValidationError as error:
+                raise ValidationError(_row_problems(row.parsed.row, error)) from error
+            written += 1
+    return written
+
+
+def _row_problems(row: int, error: ValidationError) -> list[str]:
+    """Return a service's validation errors as sentences placed by the spreadsheet's row and column."""
+    details = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    return [
+        str(Problem(row, COLUMN_OF_FIELD.get(name, REF if name in ("", "__all__") else name), text))
+        for name, texts in details.items()
+        for text in texts
+    ]

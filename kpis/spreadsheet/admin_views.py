@@ -111,6 +111,9 @@ class _Upload:
 class KpiSpreadsheetAdmin:
     """The import and export views of the Measure admin, with their own URLs."""
 
+    can_import = staticmethod(can_import)
+    can_export = staticmethod(can_export)
+
     def __init__(self, model_admin):
         self.model_admin = model_admin
         self.admin_site = model_admin.admin_site

@@ -25,3 +25,21 @@ OWNER_AMBIGUOUS = "More than one user is called “{value}”. Write the owner's
 DATE_UNREADABLE = (
     "“{value}” is not a date we can read. Write a month and year such as January 2020, or a day such as 13/07/21."
 )
+NOT_A_SPREADSHEET = (
+    "“{name}” is not a spreadsheet. Save the register as an Excel workbook (.xlsx) or as CSV (.csv) and upload that."
+)
+NO_PLAN = "Choose the plan whose register this file holds, then upload the file again."
+ROW_REFUSED = "Nothing has been imported because of the problems listed. Correct the file, then upload it again."
+IMPORT_REFUSED = "The file was not imported: {count} problem{s} found. " + ROW_REFUSED
+IMPORT_DONE = "Imported “{file_name}”: {summary}"
+UPLOAD_EXPIRED = "The uploaded file is no longer available (uploads are kept for a day). Upload it again."
+UPLOAD_NOT_YOURS = "This upload was made by someone else. Upload the file yourself."
+REGISTER_CHANGED_SINCE_PREVIEW = (
+    "The register changed after “{file_name}” was previewed, so nothing was imported. "
+    "Check the new preview below, then confirm it."
+)
+FILE_HELP = (
+    "An .xlsx or .csv file laid out like the highlight report: headings Ref, Issue / Risk, Description, "
+    "Mitigation / Resolution, Date Raised, Owner, Probability, Impact, Risk Score in the first row."
+)
+PLAN_HELP = "The plan whose risk register the file holds."

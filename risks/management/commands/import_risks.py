@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from import_export.formats.base_formats import CSV, XLSX
 
-from core.importing import FileRefused, upload_check
 from plans.models import Plan
-from risks.resources import RiskResource
+from risks import services
+from risks.spreadsheet.preview import register_import_preview
 
 
 class Command(BaseCommand):
@@ -23,27 +23,14 @@ class Command(BaseCommand):
             target = Plan.objects.get(slug=plan)
         except Plan.DoesNotExist as error:
             raise CommandError(f"There is no plan with the slug “{plan}”. Check the slug, then try again.") from error
-        file_format = XLSX() if path.suffix.lower() == ".xlsx" else CSV(encoding="utf-8-sig")
-        raw = path.read_bytes()
-        try:
-            upload_check(data=raw)
-        except FileRefused as refused:
-            raise CommandError(f"Nothing was imported: {refused.problem.message}") from refused
-        data = raw if file_format.is_binary() else raw.decode("utf-8-sig")
-        dataset = file_format.create_dataset(data)
-        # The same resource as the admin: user=None is a system job, recorded without a person.
-        result = RiskResource(plan=target).import_data(
-            dataset, dry_run=dry_run, rollback_on_validation_errors=True, file_name=path.name, user=None
-        )
-        problems = [
-            message for error in result.base_errors for message in getattr(error.error, "messages", [str(error.error)])
-        ]
-        problems += [
-            message for row in result.invalid_rows for messages in row.error_dict.values() for message in messages
-        ]
-        problems += [f"Row {number + 1}: {error.error}" for number, errors in result.row_errors() for error in errors]
-        if problems:
-            raise CommandError("Nothing was imported:\n" + "\n".join(problems))
-        totals = result.totals
+        # The same pipeline as the admin; user=None is a system job, recorded without a person.
+        preview = register_import_preview(plan=target, data=path.read_bytes(), file_name=path.name)
+        if not preview.is_valid:
+            raise CommandError("Nothing was imported:\n" + "\n".join(str(problem) for problem in preview.problems))
+        if not dry_run:
+            try:
+                services.register_import_apply(user=None, preview=preview)
+            except ValidationError as error:
+                raise CommandError("Nothing was imported:\n" + "\n".join(error.messages)) from error
         verb = "Would import" if dry_run else "Imported"
-        self.stdout.write(f"{verb}: {totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged.")
+        self.stdout.write(f"{verb}: {preview.summary()}")
