@@ -43,8 +43,6 @@ NUMBER_TOO_LARGE = "{value} is too large to store. Correct the figure."
 TEXT_TOO_LONG = "The text is {length} characters long but at most {limit} fit. Shorten it."
 
 # The admin's import and export pages.
-UPLOAD_EXPIRED = "The uploaded file is no longer available (uploads are kept for a day). Upload it again."
-UPLOAD_NOT_YOURS = "This upload was made by someone else. Upload the file yourself."
 IMPORT_DONE = "Imported “{file_name}”: {summary}"
 FIGURES_CHANGED_SINCE_PREVIEW = (
     "The KPI figures changed since “{file_name}” was checked, so nothing was imported. "

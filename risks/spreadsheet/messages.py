@@ -32,8 +32,6 @@ NO_PLAN = "Choose the plan whose register this file holds, then upload the file 
 ROW_REFUSED = "Nothing has been imported because of the problems listed. Correct the file, then upload it again."
 IMPORT_REFUSED = "The file was not imported: {count} problem{s} found. " + ROW_REFUSED
 IMPORT_DONE = "Imported “{file_name}”: {summary}"
-UPLOAD_EXPIRED = "The uploaded file is no longer available (uploads are kept for a day). Upload it again."
-UPLOAD_NOT_YOURS = "This upload was made by someone else. Upload the file yourself."
 REGISTER_CHANGED_SINCE_PREVIEW = (
     "The register changed after “{file_name}” was previewed, so nothing was imported. "
     "Check the new preview below, then confirm it."
