@@ -14,6 +14,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -88,7 +89,9 @@ class SpreadsheetAdminViews:
     import_permission: str
     export_permission: str
     import_template: str
-    export_template: str
+    export_template = "admin/spreadsheet_export.html"
+    upload_intro: str  # what the upload form says the file must hold
+    export_intro: str
     import_title: str
     export_title: str
     export_form_class: type[forms.Form]
@@ -137,7 +140,9 @@ class SpreadsheetAdminViews:
         return TemplateResponse(request, [template], context)
 
     def render_import(self, request, **context) -> TemplateResponse:
-        return self.render(request, self.import_template, title=self.import_title, **context)
+        return self.render(
+            request, self.import_template, title=self.import_title, upload_intro=self.upload_intro, **context
+        )
 
     def render_preview(self, request, preview, upload: TemporaryUpload) -> TemplateResponse:
         """Show a checked preview (its plan and file_name) with the form that confirms it."""
@@ -152,6 +157,17 @@ class SpreadsheetAdminViews:
         if not name.startswith(TemporaryUpload.prefix(kind=self.kind, user=request.user)):
             raise PermissionDenied(UPLOAD_NOT_YOURS)
         return TemporaryUpload(name)
+
+    def confirmed_upload(self, request, form) -> tuple[TemporaryUpload | None, bytes | None]:
+        """Return the confirm form's upload and its bytes; (upload, None) when the upload has expired (the
+        person is told), (None, None) when the form is not valid. PermissionDenied for another's upload."""
+        if not form.is_valid():
+            return None, None
+        upload = self.own_upload(request, form.cleaned_data["import_file_name"])
+        data = upload.data()
+        if data is None:
+            messages.error(request, UPLOAD_EXPIRED)
+        return upload, data
 
     def import_view(self, request):  # pragma: no cover - every importer defines its own
         raise NotImplementedError
@@ -172,7 +188,9 @@ class SpreadsheetAdminViews:
             raise PermissionDenied
         form = self.export_form_class(request.POST or None, initial=self.export_initial())
         if not (request.method == "POST" and form.is_valid()):
-            return self.render(request, self.export_template, title=self.export_title, form=form)
+            return self.render(
+                request, self.export_template, title=self.export_title, form=form, export_intro=self.export_intro
+            )
         file_format = form.cleaned_data["format"]
         data, name = self.export_file(plan=form.cleaned_data["plan"], file_format=file_format)
         response = HttpResponse(data, content_type=EXPORT_FORMATS[file_format][1])

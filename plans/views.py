@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.views.generic import FormView, TemplateView
 
 from core.calendar import current_quarter, financial_year_label, financial_year_of
 from core.locking import EditConflict
+from core.views import RowPermissionRequiredMixin
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
 from plans.panels import objective_rows
@@ -82,23 +83,17 @@ class KeyActionDetailView(LoginRequiredMixin, TemplateView):
         )
 
 
-class KeyActionUpdateView(LoginRequiredMixin, UserPassesTestMixin, FormView):
+class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
     """A head of service adds a narrative update and sets a quarter's RAG on an action they own."""
 
     template_name = "plans/action_update.html"
     form_class = ActionUpdateForm
     permission_denied_message = services.NOT_YOUR_ACTION_MESSAGE
-    raise_exception = True  # a signed-in visitor who may not edit gets 403, not the login page again
 
     def test_func(self) -> bool:
         # Unknown actions are 404 before anything is said about who may edit them.
         self.action = selectors.key_action_get(user=self.request.user, pk=self.kwargs["pk"])
         return permissions.can_edit_key_action(self.request.user, self.action)
-
-    def handle_no_permission(self):
-        if not self.request.user.is_authenticated:
-            self.raise_exception = False
-        return super().handle_no_permission()
 
     @property
     def editing(self) -> selectors.KeyActionEditing:

@@ -15,7 +15,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt
 
 from core.calendar import financial_year_label
 from plans.panels import THEME_NUMBER_WORDS, objective_rows
@@ -69,9 +69,13 @@ class _Paper:
         paragraph.add_run(f"{label}: ").bold = True
         paragraph.add_run(value)
 
-    def table(self, headings: list[str], rows: list[list[str]], *, font_size: float = 8) -> None:
+    def table(
+        self, headings: list[str], rows: list[list[str]], *, widths: list[float] | None = None, font_size: float = 8
+    ) -> None:
+        """Add a table with a repeating header row; `widths` are the columns' shares of the page width."""
         table = self.document.add_table(rows=1, cols=len(headings))
         table.style = "Table Grid"
+        table.autofit = False
         for cell, heading in zip(table.rows[0].cells, headings, strict=True):
             cell.text = ""
             cell.paragraphs[0].add_run(heading).bold = True
@@ -80,6 +84,9 @@ class _Paper:
             cells = table.add_row().cells
             for cell, value in zip(cells, values, strict=True):
                 cell.text = value
+        section = self.document.sections[0]
+        page_width = section.page_width - section.left_margin - section.right_margin
+        _set_widths(table, widths or [1] * len(headings), page_width=page_width)
         for row in table.rows:
             for cell in row.cells:
                 for paragraph in cell.paragraphs:
@@ -90,6 +97,20 @@ class _Paper:
         buffer = io.BytesIO()
         self.document.save(buffer)
         return buffer.getvalue()
+
+
+TWIP = 635  # EMU: Word stores widths in twentieths of a point
+
+
+def _set_widths(table, shares: list[float], *, page_width: int) -> None:
+    """Give each column its share of the page: Word reads the cells' widths, LibreOffice the grid's."""
+    total = sum(shares)
+    widths = [Emu(int(page_width * share / total) // TWIP * TWIP) for share in shares]
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
 
 
 def _repeat_as_header(row) -> None:
@@ -148,11 +169,13 @@ def _plan_sections(paper: _Paper, report_context: ReportContext) -> None:
     paper.table(
         ["Ref", "Priority", "Owner", "By when"],
         [[p.ref, p.description, p.owner_name, p.by_when] for p in report_context.key_priorities],
+        widths=[5, 65, 15, 15],
     )
     paper.heading("Medium term developments", 1)
     paper.table(
         ["Ref", "Development", "By when"],
         [[d.ref, d.description, d.by_when] for d in report_context.medium_term_developments],
+        widths=[5, 80, 15],
     )
 
 
@@ -172,11 +195,13 @@ def _risk_register(paper: _Paper, report_context: ReportContext) -> None:
         ["Ref", "Issue / Risk", "Description", "Mitigation / Resolution", "Date raised", "Owner", "Probability",
          "Impact", "Risk score"],
         rows,
+        widths=[4, 5, 26, 26, 8, 8, 7, 7, 9],
     )  # fmt: skip
     paper.heading("Guidance for RAG status", 1)
     paper.table(
         ["Status", "Overall ratings", "Individual action ratings"],
         [[_rag_word(g.rag), g.overall_rating, g.action_rating] for g in report_context.rag_guidance],
+        widths=[12, 44, 44],
     )
 
 
@@ -187,19 +212,22 @@ def _cell(figure) -> str:
     return f"{figure.display} {_rag_word(rag)}" if rag and getattr(figure, "has_figure", True) else figure.display
 
 
+def _measure_cells(row) -> list[str]:
+    figures = [row.prior, *row.cells, row.final, row.year_to_date]
+    target_min, target_upper = row.target_min or row.target_text, row.target_upper or row.target_text
+    return [row.measure.ref, row.measure.title, *map(_cell, figures), target_min, target_upper, row.reported_trend]
+
+
 def _measures(paper: _Paper, table) -> None:
     paper.heading("Performance measures", 2)
     months = [date_format(month, "M y") for month in table.months]
-    headings = ["Ref", "Performance measure", table.prior_label, *months, table.final_label, table.year_to_date_label]
-    rows = [
-        [row.measure.ref, row.measure.title, _cell(row.prior), *(_cell(c) for c in row.cells), _cell(row.final),
-         _cell(row.year_to_date)]
-        for row in table.rows
+    headings = [
+        "Ref", "Performance measure", table.prior_label, *months, table.final_label, table.year_to_date_label,
+        "Target min", "Target upper", "Trend",
     ]  # fmt: skip
-    paper.table(headings + ["Target min", "Target upper", "Trend"], [
-        r + [row.target_min or row.target_text, row.target_upper or row.target_text, row.reported_trend]
-        for r, row in zip(rows, table.rows, strict=True)
-    ], font_size=6)  # fmt: skip
+    # Ref and the measure's name get room; every figure column shares the rest.
+    widths = [4, 14, *[82 / (len(headings) - 2)] * (len(headings) - 2)]
+    paper.table(headings, [_measure_cells(row) for row in table.rows], widths=widths, font_size=6)
 
 
 def _theme(paper: _Paper, report_context: ReportContext, block) -> None:
@@ -222,7 +250,9 @@ def _theme(paper: _Paper, report_context: ReportContext, block) -> None:
             rags = [_rag_word(rag) for rag in row.row.rags]
             rows.append([lead + " ".join(html_paragraphs(objective.description)), f"{action}\n{owner}", *rags,
                          _update_text(row.latest_update)])  # fmt: skip
-    paper.table(["Objective", "Key actions", "Q1", "Q2", "Q3", "Q4", "Narrative"], rows)
+    paper.table(
+        ["Objective", "Key actions", "Q1", "Q2", "Q3", "Q4", "Narrative"], rows, widths=[20, 24, 6, 6, 6, 6, 32]
+    )
 
 
 def report_docx(*, report_context: ReportContext, title: str, status_line: str) -> bytes:

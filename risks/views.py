@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from core.locking import EditConflict
+from core.views import RowPermissionRequiredMixin
 from risks import charts, permissions, selectors, services
 from risks.forms import RiskFilterForm, RiskForm
 from risks.models import risk_bands
@@ -64,23 +65,17 @@ class RiskDetailView(LoginRequiredMixin, TemplateView):
         )
 
 
-class RiskUpdateView(LoginRequiredMixin, UserPassesTestMixin, FormView):
+class RiskUpdateView(RowPermissionRequiredMixin, FormView):
     """The owner (or an administrator) edits a risk; anyone else gets 403 and nothing changes."""
 
     template_name = "risks/risk_form.html"
     form_class = RiskForm
     permission_denied_message = services.NOT_YOUR_RISK_MESSAGE
-    raise_exception = True  # a signed-in visitor who may not edit gets 403, not the login page again
 
     def test_func(self) -> bool:
         # Unknown risks are 404 before anything is said about who may edit them.
         self.risk = selectors.risk_get(user=self.request.user, pk=self.kwargs["pk"])
         return permissions.can_edit_risk(self.request.user, self.risk)
-
-    def handle_no_permission(self):
-        if not self.request.user.is_authenticated:
-            self.raise_exception = False
-        return super().handle_no_permission()
 
     def get_form_kwargs(self):
         return super().get_form_kwargs() | {"user": self.request.user, "risk": self.risk}

@@ -15,7 +15,6 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from core.admin_import import (
-    UPLOAD_EXPIRED,
     ConfirmFormBase,
     ExportFormBase,
     SpreadsheetAdminViews,
@@ -26,7 +25,14 @@ from kpis.permissions import EXPORT_MEASURES, IMPORT_MEASURES
 from kpis.spreadsheet.confirm import kpi_import_confirm, preview_dumps, preview_loads
 from kpis.spreadsheet.diff import KpiImportPreview, kpi_import_default_plan, kpi_import_preview
 from kpis.spreadsheet.export import kpi_export_csv, kpi_export_xlsx
-from kpis.spreadsheet.messages import FIGURES_CHANGED_SINCE_PREVIEW, FILE_HELP, IMPORT_DONE, PLAN_HELP
+from kpis.spreadsheet.messages import (
+    EXPORT_INTRO,
+    FIGURES_CHANGED_SINCE_PREVIEW,
+    FILE_HELP,
+    IMPORT_DONE,
+    PLAN_HELP,
+    UPLOAD_INTRO,
+)
 from plans.models import Plan
 
 
@@ -56,10 +62,11 @@ class KpiSpreadsheetAdmin(SpreadsheetAdminViews):
     import_permission = IMPORT_MEASURES
     export_permission = EXPORT_MEASURES
     import_template = "admin/kpis/measure/import.html"
-    export_template = "admin/kpis/measure/export.html"
     import_title = "Import KPIs"
     export_title = "Export KPIs"
     confirm_form_class = KpiConfirmForm
+    upload_intro = UPLOAD_INTRO
+    export_intro = EXPORT_INTRO
     export_form_class = KpiExportForm
 
     def import_view(self, request):
@@ -78,12 +85,10 @@ class KpiSpreadsheetAdmin(SpreadsheetAdminViews):
     def process_import_view(self, request):
         """Confirm: write the checked preview if the database is as it was, else show the file's new preview."""
         form = KpiConfirmForm(request.POST)
-        if not form.is_valid():
+        upload, data = self.confirmed_upload(request, form)
+        if upload is None:
             return self.render_import(request, form=KpiImportForm(), errors=form.errors)
-        upload = self.own_upload(request, form.cleaned_data["import_file_name"])
-        data = upload.data()
         if data is None:
-            messages.error(request, UPLOAD_EXPIRED)
             return HttpResponseRedirect(self.url("import"))
         plan, file_name = form.cleaned_data["plan"], form.cleaned_data["original_file_name"]
         checked = preview_loads(upload.sidecar())

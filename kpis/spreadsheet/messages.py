@@ -50,3 +50,12 @@ FIGURES_CHANGED_SINCE_PREVIEW = (
 )
 PLAN_HELP = "The measures in the file are matched by Ref within this plan."
 FILE_HELP = "An .xlsx or .csv file in the layout of the KPI tables: a Ref column and a column per month."
+
+UPLOAD_INTRO = (
+    "Upload the performance team's KPI table (.xlsx or .csv): a “Ref” column, one row per measure and a "
+    "column per month headed like Jul 20, July 2020 or 2020-07. Title lines, group rows, section headings"
+    " and footnotes may stay. You will see what changes before anything is saved."
+)
+EXPORT_INTRO = (
+    "Download a plan's measures in the layout the import reads: importing the file back unchanged changes nothing."
+)

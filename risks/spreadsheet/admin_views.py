@@ -18,7 +18,6 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from core.admin_import import (
-    UPLOAD_EXPIRED,
     ConfirmFormBase,
     ExportFormBase,
     SpreadsheetAdminViews,
@@ -62,10 +61,11 @@ class RiskSpreadsheetAdmin(SpreadsheetAdminViews):
     import_permission = IMPORT_RISKS
     export_permission = EXPORT_RISKS
     import_template = "admin/risks/risk/import.html"
-    export_template = "admin/risks/risk/export.html"
     import_title = "Import the risk register"
     export_title = "Export the risk register"
     confirm_form_class = RiskConfirmForm
+    upload_intro = sentences.UPLOAD_INTRO
+    export_intro = sentences.EXPORT_INTRO
     export_form_class = RiskExportForm
 
     def _render_refused(self, request, preview: RegisterPreview, form=None) -> TemplateResponse:
@@ -88,12 +88,10 @@ class RiskSpreadsheetAdmin(SpreadsheetAdminViews):
     def process_import_view(self, request):
         """Confirm: write every row or none, if the register is as the preview found it."""
         form = RiskConfirmForm(request.POST)
-        if not form.is_valid():
+        upload, data = self.confirmed_upload(request, form)
+        if upload is None:
             return self.render_import(request, form=RiskImportForm(), errors=form.errors)
-        upload = self.own_upload(request, form.cleaned_data["import_file_name"])
-        data = upload.data()
         if data is None:
-            messages.error(request, UPLOAD_EXPIRED)
             return HttpResponseRedirect(self.url("import"))
         plan, file_name = form.cleaned_data["plan"], form.cleaned_data["original_file_name"]
         preview = register_import_preview(plan=plan, data=data, file_name=file_name)

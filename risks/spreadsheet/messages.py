@@ -41,3 +41,14 @@ FILE_HELP = (
     "Mitigation / Resolution, Date Raised, Owner, Probability, Impact, Risk Score in the first row."
 )
 PLAN_HELP = "The plan whose risk register the file holds."
+
+UPLOAD_INTRO = (
+    "Upload the register laid out like the highlight report: headings Ref, Issue / Risk, Description, "
+    "Mitigation / Resolution, Date Raised, Owner, Probability, Impact, Risk Score in the first row. Dates"
+    " such as “January 2020” and “13/07/21” are read. If any row has a problem, nothing is imported and "
+    "every problem is listed."
+)
+EXPORT_INTRO = (
+    "Download a plan's register in the seeds' layout, which the import reads: importing the file back "
+    "unchanged changes nothing."
+)

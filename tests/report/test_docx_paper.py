@@ -67,6 +67,24 @@ def test_tables_have_header_rows_word_repeats_and_rag_as_words(word):
     assert "Not set" in cells
 
 
+def _widths(table) -> list[int]:
+    return [cell.width for cell in table.rows[0].cells]
+
+
+def test_columns_are_sized_for_what_they_hold_not_shared_equally(word):
+    """Opened in LibreOffice, equal columns broke measure names into syllables and squeezed narratives."""
+    actions = next(t for t in word.tables if t.rows[0].cells[-1].text == "Narrative")
+    objective, action, *quarters, narrative = _widths(actions)
+    assert narrative > 4 * max(quarters)
+    assert action > 3 * max(quarters)
+    kpis = next(t for t in word.tables if t.rows[0].cells[1].text == "Performance measure")
+    ref, measure, *figures = _widths(kpis)
+    assert measure > 2 * max(figures)
+    page = word.sections[0].page_width - word.sections[0].left_margin - word.sections[0].right_margin
+    for table in (actions, kpis):
+        assert sum(_widths(table)) <= page
+
+
 def test_every_narratives_last_words_are_in_the_document(word):
     text = re.sub(r"\s+", "", " ".join([p.text for p in word.paragraphs] + _cells(word)))
     missing = []
