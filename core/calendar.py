@@ -51,6 +51,11 @@ class FinancialQuarter:
         return f"Q{self.quarter} {financial_year_label(self.financial_year)}"
 
     @property
+    def year_label(self) -> str:
+        """Return the financial year's label, e.g. 2021/22."""
+        return financial_year_label(self.financial_year)
+
+    @property
     def previous(self) -> FinancialQuarter:
         if self.quarter == 1:
             return FinancialQuarter(self.financial_year - 1, 4)

@@ -22,6 +22,9 @@ class ThemeMeasuresPanel(Panel):
         return {
             "table": table,
             "data_notes": [row.measure for row in table.rows if row.measure.data_notes],
+            "all_months": report_context.all_months,
+            "year_only_query": report_context.query_string(all_months=False),
+            "every_month_query": report_context.query_string(all_months=True),
         }
 
 

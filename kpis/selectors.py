@@ -141,6 +141,8 @@ class ThemeTable:
     year_to_date_label: str
     current_year: int
     rows: list[MeasureRow] = field(default_factory=list)
+    # How many months with figures are left out before the first month shown (see `months_of_year`).
+    earlier_months: int = 0
 
     @property
     def column_count(self) -> int:
@@ -351,8 +353,12 @@ def _month_groups(months: Sequence[datetime.date]) -> list[tuple[str, int]]:
     return groups
 
 
-def _theme_table(theme: Theme, items: list[_MeasureData], current_year: int) -> ThemeTable:
-    months = sorted({value.month for data in items for value in data.values})
+def _theme_table(
+    theme: Theme, items: list[_MeasureData], current_year: int, months_of_year: int | None = None
+) -> ThemeTable:
+    all_months = sorted({value.month for data in items for value in data.values})
+    # A theme with no figures in `months_of_year` shows every month rather than an empty table.
+    months = [m for m in all_months if months_of_year in (None, financial_year_of(m))] or all_months
     columns: dict[tuple[str, str], int] = {}
     for data in items:
         for benchmark in data.benchmarks:
@@ -370,6 +376,7 @@ def _theme_table(theme: Theme, items: list[_MeasureData], current_year: int) -> 
         final_label=f"Final {financial_year_label(current_year - 1)}",
         year_to_date_label=f"Year to date {financial_year_label(current_year)}",
         current_year=current_year,
+        earlier_months=sum(1 for month in all_months if month < months[0]) if months else 0,
     )
     section = None
     for data in items:
@@ -389,9 +396,13 @@ def _theme_table(theme: Theme, items: list[_MeasureData], current_year: int) -> 
     return table
 
 
-def measure_tables_for_plan(*, plan: Plan, as_at: datetime.date | None = None) -> list[ThemeTable]:
+def measure_tables_for_plan(
+    *, plan: Plan, as_at: datetime.date | None = None, months_of_year: int | None = None
+) -> list[ThemeTable]:
     """Return one ThemeTable per theme with measures, in 4 queries; `as_at` (a day) shows figures as they
-    stood at its end.
+    stood at its end, and `months_of_year` (a financial year) keeps only that year's month columns (the
+    sparkline too, so the chart draws only the figures in its row; trends and year figures still read
+    every month).
 
     With `as_at`, monthly values and yearly figures come from their history (the latest record at or
     before `as_at`; rows deleted by then are left out). Measures and benchmarks keep no history and
@@ -404,7 +415,7 @@ def measure_tables_for_plan(*, plan: Plan, as_at: datetime.date | None = None) -
     for item in data:
         by_theme[item.measure.theme_id].append(item)
         themes[item.measure.theme_id] = item.measure.theme
-    return [_theme_table(themes[theme_id], items, current_year) for theme_id, items in by_theme.items()]
+    return [_theme_table(themes[theme_id], items, current_year, months_of_year) for theme_id, items in by_theme.items()]
 
 
 # Plans -------------------------------------------------------------------------------------

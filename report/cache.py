@@ -52,12 +52,13 @@ def report_cache_key(
     as_at: datetime.date | None,
     pdf: bool,
     today: datetime.date,
+    all_months: bool = False,
 ) -> str:
     """Return the cache key of one person's report (what they may edit shows on it) for one choice."""
     as_at_part = as_at.isoformat() if as_at else "now"
     return (
         f"report:{report_data_token()}:{user.pk}:{plan_pk}:{financial_year}-{quarter}:{as_at_part}:"
-        f"{'pdf' if pdf else 'html'}:{today.isoformat()}"
+        f"{'pdf' if pdf else 'html'}:{'all' if all_months else 'year'}:{today.isoformat()}"
     )
 
 

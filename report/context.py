@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import User
 
@@ -30,6 +31,24 @@ class ReportContext:
     quarter: FinancialQuarter
     as_at: datetime.date | None = None
     pdf: bool = False
+    # The page shows the reporting year's months unless asked for every month; the paper shows all.
+    all_months: bool = False
+
+    @property
+    def months_of_year(self) -> int | None:
+        """Return the financial year whose months the KPI tables show, or None for every month."""
+        if self.pdf or self.all_months:
+            return None
+        return self.quarter.financial_year
+
+    def query_string(self, *, all_months: bool) -> str:
+        """Return the report's query string for the same plan, quarter and date, with every month or not."""
+        query = {"plan": self.plan.slug, "year": self.quarter.financial_year, "quarter": self.quarter.quarter}
+        if self.as_at:
+            query["as_at"] = self.as_at.isoformat()
+        if all_months:
+            query["months"] = "all"
+        return urlencode(query)
 
     @cached_property
     def themes(self) -> ReportThemes:
@@ -59,7 +78,8 @@ class ReportContext:
     @cached_property
     def measure_tables(self) -> dict[int, ThemeTable]:
         """The KPI tables by theme pk."""
-        return {table.theme.pk: table for table in measure_tables_for_plan(plan=self.plan, as_at=self.as_at)}
+        tables = measure_tables_for_plan(plan=self.plan, as_at=self.as_at, months_of_year=self.months_of_year)
+        return {table.theme.pk: table for table in tables}
 
     @cached_property
     def risks(self) -> list:

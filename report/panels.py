@@ -106,7 +106,8 @@ def at_a_glance(report_context: ReportContext) -> AtAGlance:
 
 
 class AtAGlancePanel(Panel):
-    order = 10
+    # After the summary (the plan's overall status, order 20): the SRO's first screen holds both.
+    order = 25
     template_name = "report/panels/at_a_glance.html"
 
     def get_context_data(self, *, report_context):
@@ -114,7 +115,8 @@ class AtAGlancePanel(Panel):
 
 
 def report_panels(report_context: ReportContext) -> list[Panel]:
-    """Return the report's panels in order: at a glance, then the seed's sections, then one per theme."""
+    """Return the report's panels in order: the seed's summary, at a glance, the seed's other sections, then
+    one per theme."""
     panels = [AtAGlancePanel(), *panels_for(REPORT, report_context=report_context)]
     return sorted(panels, key=lambda panel: panel.order)
 

@@ -60,6 +60,8 @@ class ReportRequest:
     # What the form shows back: the as_at typed, even when it could not be used.
     as_at_input: str = ""
     quarters_with_news: list[FinancialQuarter] = field(default_factory=list)
+    # ?months=all: the KPI tables show every month, not only the reporting year's.
+    all_months: bool = False
 
 
 def _parse_quarter(query, default: FinancialQuarter) -> tuple[FinancialQuarter, bool]:
@@ -86,7 +88,12 @@ def report_request(*, user, query) -> ReportRequest:
             raise Http404(PLAN_NOT_FOUND_MESSAGE)
     else:
         plan = plans[0] if plans else None
-    request = ReportRequest(plans=plans, plan=plan, as_at_input=query.get("as_at", "").strip())
+    request = ReportRequest(
+        plans=plans,
+        plan=plan,
+        as_at_input=query.get("as_at", "").strip(),
+        all_months=query.get("months", "").strip() == "all",
+    )
     if plan is None:
         request.notices.append(NO_PLAN_MESSAGE)
         return request
@@ -113,6 +120,7 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
 
     template_name = "report/report.html"
     pdf = False
+    every_month = False  # the papers show every month; the page the reporting year's unless asked
 
     def report_context_data(self) -> dict:
         request = report_request(user=self.request.user, query=self.request.GET)
@@ -130,6 +138,7 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
             quarter=request.quarter,
             as_at=request.as_at,
             pdf=self.pdf,
+            all_months=request.all_months or self.every_month,
         )
         years = {q.financial_year for q in request.quarters_with_news} | {request.quarter.financial_year}
         if request.plan.report_date:
@@ -156,6 +165,7 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
             quarter=report_context.quarter.quarter,
             as_at=report_context.as_at,
             pdf=self.pdf,
+            all_months=report_context.months_of_year is None,
             today=timezone.localdate(),
         )
         cached = report_cache.cached_html(key)
@@ -171,6 +181,7 @@ class HighlightReportPdfView(HighlightReportView):
 
     template_name = "report/pdf.html"
     pdf = True
+    every_month = True
 
     def render_to_response(self, context, **response_kwargs):
         plan = context.get("plan")
@@ -190,6 +201,8 @@ class HighlightReportPdfView(HighlightReportView):
 
 class HighlightReportDocxView(HighlightReportView):
     """The same report as a Word document, for committee systems that take Word."""
+
+    every_month = True
 
     def panels(self, report_context: ReportContext) -> list:
         # Word is built from the report's data, not its HTML: keep the context, render no panels.

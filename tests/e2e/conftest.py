@@ -148,8 +148,9 @@ def sign_out(page: Page) -> None:
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
-def axe_violations(page: Page, *, exclude: list[str] | None = None) -> list[dict]:
-    """Run axe-core's WCAG 2.2 AA rules on the page; return its serious and critical violations.
+def axe_violations(page: Page, *, exclude: list[str] | None = None, impacts: tuple[str, ...] = SERIOUS) -> list[dict]:
+    """Run axe-core's WCAG 2.2 AA rules on the page; return its violations of the given impacts
+    (serious and critical unless told).
 
     Each violation keeps axe's id, impact, help text and URL, and the CSS targets and failure
     summaries of its nodes, so that a failing assertion says what to fix and where.
@@ -175,7 +176,7 @@ def axe_violations(page: Page, *, exclude: list[str] | None = None) -> list[dict
             ],
         }
         for violation in results["violations"]
-        if violation["impact"] in SERIOUS
+        if violation["impact"] in impacts
     ]
 
 

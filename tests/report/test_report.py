@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 
 import pytest
@@ -72,8 +73,8 @@ def backdate_history(day: datetime.date) -> None:
 def test_home_page_is_the_report_with_every_section_in_the_seeds_order(signed_in, plan):
     html = get_report(signed_in)
     assert h2_ids(html) == [
-        "glance-heading",  # what the SRO looks for first, above the seed's content
-        "summary-heading",  # SRO, date of report, overall status
+        "summary-heading",  # SRO, date of report, overall status: the seed's first section
+        "glance-heading",  # what the SRO looks for first, beside the overall status
         "overall-heading",
         "priorities-heading",
         "medium-heading",
@@ -321,7 +322,9 @@ def test_tables_have_scoped_headers_and_rag_is_always_a_word(signed_in, plan):
     assert "<th class" not in html
     for badge in re.findall(r'<span class="rag rag-(\w+)">([^<]*)</span>', html):
         assert badge[1] in {"Red", "Amber", "Green", "Not set"}
-    assert re.findall(r"<h(\d)", html)[:3] == ["1", "2", "3"]
+    levels = [int(level) for level in re.findall(r"<h(\d)", html)]
+    assert levels[:2] == [1, 2]
+    assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels)), "a heading level is skipped"
     for label_for in re.findall(r'<label for="([^"]+)"', html):
         assert f'id="{label_for}"' in html
 
@@ -348,7 +351,7 @@ def test_pdf_is_a_pdf_file_of_the_same_report_with_no_scripts(signed_in, plan, m
     assert response["Content-Disposition"] == 'attachment; filename="highlight-report-torbay-2021-07-13.pdf"'
     (html,) = rendered
     assert "<script" not in html
-    assert h2_ids(html)[:2] == ["glance-heading", "summary-heading"]
+    assert h2_ids(html)[:2] == ["summary-heading", "glance-heading"]
     assert "Theme title 2" in html
 
 

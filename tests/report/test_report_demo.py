@@ -33,8 +33,8 @@ def test_opens_on_torbays_july_2021_highlight_report(report_html):
 
 def test_every_section_of_seed_000_in_its_order(report_html):
     assert h2_ids(report_html) == [
-        "glance-heading",
         "summary-heading",
+        "glance-heading",
         "overall-heading",
         "priorities-heading",
         "medium-heading",
@@ -75,7 +75,55 @@ def test_risk_register_with_scores(report_html):
     assert len(re.findall(r'<tr id="risk-\d+"', report_html)) == 10
 
 
-def test_kpi_figures_with_rag_targets_and_benchmarks(report_html):
+@pytest.fixture
+def every_month_html(demo, client, sro):
+    client.force_login(sro)
+    response = client.get(reverse("report"), {"months": "all"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def kpi_head_months(html: str, theme_number: int) -> list[str]:
+    """Return the month headings of a theme's KPI table, in order."""
+    section = re.search(rf'id="theme-{theme_number}-heading".*?</thead>', html, re.S).group(0)
+    return re.findall(r'<th scope="col">([A-Z][a-z]{2} \d\d)</th>', section)
+
+
+def test_kpi_tables_show_the_reporting_years_months_and_earlier_months_a_click_away(report_html, client):
+    # The July 2021 report is for Q1 2021/22: its year's months so far are April and May 2021.
+    assert kpi_head_months(report_html, 1) == ["Apr 21", "May 21"]
+    link = re.search(r'<a href="\?([^"]+)#theme-1-measures">Show the 9 earlier months', report_html)
+    assert link, "the table says how many earlier months it leaves out, with a link to them"
+    response = client.get(reverse("report") + "?" + link.group(1).replace("&amp;", "&"))
+    every = response.content.decode()
+    assert kpi_head_months(every, 1)[:3] == ["Jul 20", "Aug 20", "Sep 20"]
+    assert kpi_head_months(every, 1)[-1] == "May 21"
+    assert "Show only 2021/22" in every
+
+
+def test_a_past_years_report_shows_that_years_months(demo, client, sro):
+    client.force_login(sro)
+    html = client.get(reverse("report"), {"year": 2020, "quarter": 4}).content.decode()
+    months = kpi_head_months(html, 1)
+    assert months[0] == "Jul 20"  # the first month with figures in 2020/21
+    assert months[-1] == "Mar 21"
+    assert "Apr 21" not in months
+
+
+def test_the_word_paper_shows_every_month(demo, client, sro):
+    import io
+
+    import docx
+
+    client.force_login(sro)
+    response = client.get(reverse("report_docx"))
+    document = docx.Document(io.BytesIO(response.content))
+    headings = {cell.text for table in document.tables for row in table.rows[:2] for cell in row.cells}
+    assert {"Jul 20", "Mar 21", "May 21"} <= headings
+
+
+def test_kpi_figures_with_rag_targets_and_benchmarks(every_month_html):
+    report_html = every_month_html
     plan = Plan.objects.get(slug="torbay-2021-highlight")
     measure = Measure.objects.get(plan=plan, ref="2.15")
     row = element_by_id(report_html, f"measure-{measure.pk}")
