@@ -93,3 +93,24 @@ def test_kpi_figures_with_rag_targets_and_benchmarks(report_html):
 def test_theme_narratives_and_key_action_narratives(report_html):
     assert "The most recent monitoring visit (4th Visit) of January 2020" in report_html
     assert "LNA meetings diarised and will be complete by the end of July." in report_html
+
+
+def _theme_section(html: str, number: int) -> str:
+    """Return the report's HTML from theme `number`'s section to the next theme's (or the end)."""
+    start = html.index(f'id="theme-{number}"')
+    end = html.find(f'id="theme-{number + 1}"', start)
+    return html[start : end if end != -1 else len(html)]
+
+
+def test_theme_4_has_the_objective_on_learning_from_complaints_with_its_action_and_narrative(report_html):
+    theme_4 = text_of(_theme_section(report_html, 4))
+    assert (
+        "Improve the effectiveness of learning from complaints through a process of systematic scrutiny that "
+        "contributes to improved social work practice and better outcomes for children."
+    ) in theme_4
+    assert (
+        "Weekly updates to be provided at the Heads of Service meeting with timescale slippage to be escalated "
+        "to the Director or a nominated deputy."
+    ) in theme_4
+    assert "Meeting booked with Ben Simpson to take this forwards" in theme_4
+    assert "discuss training need to prevent escaltion up the levels." in theme_4
