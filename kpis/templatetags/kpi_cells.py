@@ -26,3 +26,9 @@ def kpi_value(cell) -> SafeString:
     if cell is None or cell == "":
         return mark_safe("")
     return _render(cell.display, cell.rag, getattr(cell, "has_figure", True))
+
+
+@register.filter
+def table_notes(table) -> list[str]:
+    """Return a ThemeTable's footnotes: its measures' table notes, each once, in the order of the rows."""
+    return list(dict.fromkeys(row.measure.table_note for row in table.rows if row.measure.table_note))

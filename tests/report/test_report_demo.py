@@ -114,3 +114,33 @@ def test_theme_4_has_the_objective_on_learning_from_complaints_with_its_action_a
     ) in theme_4
     assert "Meeting booked with Ben Simpson to take this forwards" in theme_4
     assert "discuss training need to prevent escaltion up the levels." in theme_4
+
+
+def test_measure_4_1s_scoring_key_is_printed_above_the_audit_scores_it_defines(report_html):
+    plan = Plan.objects.get(slug="torbay-2021-highlight")
+    theme_4 = _theme_section(report_html, 4)
+    key_at = theme_4.index('class="kpi-scoring-key"')
+    key_row = Measure.objects.get(plan=plan, ref="4.1").pk
+    first_score = Measure.objects.get(plan=plan, ref="4.3").pk
+    assert theme_4.index(f'id="measure-{key_row}"') < key_at < theme_4.index(f'id="measure-{first_score}"')
+    assert (
+        "The scoring system is: Exceeds good = 1 Meets good = 2 Does not meet good = 3 Not applicable = 4"
+        in text_of(theme_4[key_at : theme_4.index("</tr>", key_at)])
+    )
+
+
+def test_the_seeds_table_footnotes_are_printed_once_under_their_table(report_html):
+    theme_4, theme_2 = _theme_section(report_html, 4), _theme_section(report_html, 2)
+    assert theme_4.count("N/As excluded from denominator.") == 1
+    assert theme_4.index("N/As excluded from denominator.") > theme_4.index("</table>")
+    assert theme_2.count("* Rate per 10,000 population aged 0 to 17") == 1
+    # The data checks keep the seed's own paragraph for theme 4 and no longer repeat the footnote.
+    assert "only 180 have recorded scores" in theme_4
+
+
+def test_a_data_note_the_seed_writes_once_for_several_measures_is_shown_once(report_html):
+    theme_1 = _theme_section(report_html, 1)
+    assert theme_1.count("This dataset remains problematic") == 1
+    notes = theme_1[theme_1.index('<dl class="data-notes">') :]
+    for ref in ("1.8a", "1.8b", "1.8c", "1.8d", "1.8e"):
+        assert f"<dt>{ref} " in notes
