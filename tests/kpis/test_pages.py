@@ -259,7 +259,9 @@ class TestWithTheSeed:
         assert repeat.latest.month == datetime.date(2021, 5, 1)
         assert repeat.month_trend.label == "Worse (up)"
         assert repeat.year_trend.direction == ""  # the seed has no May 2020
-        assert "May 21 vs Apr 21: ↑ Worse (up)" in client.get(LIST_URL).content.decode()
+        html = client.get(LIST_URL).content.decode()
+        assert "May 21 vs Apr 21: up, worse" in html
+        assert "Worse (up)" not in html  # the figures' comparison is in words only, never a second arrow
 
     def test_sparklines_are_server_side_svg_with_a_title(self, client, sro, class_seed_plan):
         client.force_login(sro)
@@ -308,6 +310,16 @@ class TestWithTheSeed:
             client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="4.3"))).content.decode()
         )
         assert "Note N/As excluded from denominator." in risk_page
+
+    def test_measure_page_says_a_target_in_words_once_and_the_reported_trend_with_its_word(
+        self, client, sro, class_seed_plan
+    ):
+        client.force_login(sro)
+        html = client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="1.1"))).content.decode()
+        year = re.search(r'<th scope="row">2021/22</th>(.*?)</tr>', html, re.S).group(1)
+        assert '<td colspan="2" class="target-both text-center">TBC</td>' in year
+        assert year.count("TBC") == 1
+        assert '<span aria-hidden="true">↑</span> Up' in year
 
     def test_measure_page_has_no_inline_script(self, client, sro, class_seed_plan):
         client.force_login(sro)

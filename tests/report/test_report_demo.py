@@ -144,3 +144,28 @@ def test_a_data_note_the_seed_writes_once_for_several_measures_is_shown_once(rep
     notes = theme_1[theme_1.index('<dl class="data-notes">') :]
     for ref in ("1.8a", "1.8b", "1.8c", "1.8d", "1.8e"):
         assert f"<dt>{ref} " in notes
+
+
+def _measure_row(html: str, ref: str) -> str:
+    measure = Measure.objects.get(plan__slug="torbay-2021-highlight", ref=ref)
+    return element_by_id(html, f"measure-{measure.pk}")
+
+
+def test_a_reported_trend_the_figures_contradict_is_flagged_not_shown_beside_an_arrow(report_html):
+    # 4.2: the seed reports ↔ while May 21 (13) is up on April 21 (6).
+    trend = text_of(re.search(r'<td class="trend">(.*?)</td>', _measure_row(report_html, "4.2"), re.S).group(1))
+    assert " ".join(trend.split()) == "↔ No change vs Apr 21: up Check: the figures are not as reported"
+    # 1.1: reported ↑, and May 21 (13.0%) is up on April 21 (11.6%), worse for a lower-is-better measure.
+    trend = text_of(re.search(r'<td class="trend">(.*?)</td>', _measure_row(report_html, "1.1"), re.S).group(1))
+    assert " ".join(trend.split()) == "↑ Up vs Apr 21: up, worse"
+
+
+def test_a_target_given_in_words_is_said_once_across_min_and_upper(report_html):
+    placements = _measure_row(report_html, "1.1")
+    assert placements.count("TBC") == 1
+    assert '<td colspan="2" class="target-both text-center">TBC</td>' in placements
+    assessments = _measure_row(report_html, "2.15")
+    assert "<td>85%</td><td>95%</td>" in assessments
+    plan_on_time = _measure_row(report_html, "2.18")  # Upper 100%, Min "Min N/A"
+    assert "<td>Min N/A</td><td>100%</td>" in plan_on_time
+
