@@ -169,3 +169,25 @@ def test_a_target_given_in_words_is_said_once_across_min_and_upper(report_html):
     plan_on_time = _measure_row(report_html, "2.18")  # Upper 100%, Min "Min N/A"
     assert "<td>Min N/A</td><td>100%</td>" in plan_on_time
 
+
+def test_theme_2s_overview_rag_carries_a_note_that_its_narrative_says_red(report_html):
+    theme_2 = _theme_section(report_html, 2)
+    overview_rag = theme_2[theme_2.index('class="theme-overview-rag"') : theme_2.index("Performance measures")]
+    assert '<span class="rag rag-amber">Amber</span>' in overview_rag  # the seed's value is kept
+    assert "The narrative says Red; the RAG set is Amber. Check which is right." in " ".join(
+        text_of(overview_rag).split()
+    )
+    # Themes 1 and 4 say the rating they set ("overall rating of 'Amber'", "rated 'amber'"); theme 3 says none.
+    for number in (1, 3, 4):
+        assert "theme-rag-check" not in _theme_section(report_html, number)
+
+
+def test_the_pdf_leaves_the_rag_check_to_the_screen(demo, sro, rf):
+    from report.views import HighlightReportPdfView
+
+    view = HighlightReportPdfView()
+    view.request = rf.get(reverse("report"))
+    view.request.user = sro
+    html = "".join(view.report_context_data()["panels"])
+    assert "rated &#x27;red&#x27;" in html or "rated 'red'" in html
+    assert "theme-rag-check" not in html
