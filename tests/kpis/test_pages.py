@@ -296,7 +296,9 @@ class TestWithTheSeed:
         assert html.index(f'id="measure-{rows["4.1"]}"') < key_at < html.index(f'id="measure-{rows["4.2"]}"')
         assert html.count('class="kpi-scoring-key"') == 1
         key = text_of(html[key_at : html.index("</tr>", key_at)])
-        assert "The scoring system is: Exceeds good = 1 Meets good = 2 Does not meet good = 3 Not applicable = 4" in key
+        assert (
+            "The scoring system is: Exceeds good = 1; Meets good = 2; Does not meet good = 3; Not applicable = 4" in key
+        )
         assert html.count("N/As excluded from denominator.") == 1
         assert html.count("* Rate per 10,000 population aged 0 to 17") == 1
 
@@ -305,7 +307,9 @@ class TestWithTheSeed:
         key_page = text_of(
             client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="4.1"))).content.decode()
         )
-        assert "Scoring key The scoring system is: Exceeds good = 1 Meets good = 2 Does not meet good = 3" in key_page
+        assert (
+            "Scoring key The scoring system is: Exceeds good = 1; Meets good = 2; Does not meet good = 3;" in key_page
+        )
         risk_page = text_of(
             client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="4.3"))).content.decode()
         )

@@ -124,7 +124,7 @@ def test_measure_4_1s_scoring_key_is_printed_above_the_audit_scores_it_defines(r
     first_score = Measure.objects.get(plan=plan, ref="4.3").pk
     assert theme_4.index(f'id="measure-{key_row}"') < key_at < theme_4.index(f'id="measure-{first_score}"')
     assert (
-        "The scoring system is: Exceeds good = 1 Meets good = 2 Does not meet good = 3 Not applicable = 4"
+        "The scoring system is: Exceeds good = 1; Meets good = 2; Does not meet good = 3; Not applicable = 4"
         in text_of(theme_4[key_at : theme_4.index("</tr>", key_at)])
     )
 
