@@ -15,7 +15,7 @@ from kpis.trend import DOWN, SAME, UP, Trend, reported_direction, trend_cell
 
 APR_21, MAY_21, MAY_20 = datetime.date(2021, 4, 1), datetime.date(2021, 5, 1), datetime.date(2020, 5, 1)
 ARROWS = re.compile("[↑↓↔⬆⬇]")
-CHECK = "Check: the figures are not as reported"
+CHECK = "Check: not as reported"
 
 
 @pytest.mark.parametrize(
