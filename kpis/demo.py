@@ -62,7 +62,8 @@ def _theme_for(item: dict, themes: dict, plan_slug: str):
 
 def _measure_fields(item: dict) -> dict:
     names = ("title", "section", "order", "unit", "decimals", "polarity", "period_type", "definition", "data_notes")
-    return {name: item[name] for name in names}
+    # The scoring key and the table's footnote are on the few measures that have them.
+    return {name: item[name] for name in names} | {name: item.get(name, "") for name in ("scoring_key", "table_note")}
 
 
 def _year_fields(year: dict) -> dict:

@@ -51,6 +51,16 @@ class Measure(models.Model):
     period_type = models.CharField(max_length=12, choices=PeriodType.choices, blank=True)
     definition = models.TextField(blank=True)
     data_notes = models.TextField(blank=True, help_text="Data checks and issues.")
+    scoring_key = models.TextField(
+        blank=True,
+        help_text='What each score means, one a line as the report prints it, e.g. "Exceeds good = 1". '
+        "Shown above the measures it defines.",
+    )
+    table_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text='A footnote printed once under the theme\'s table, e.g. "N/As excluded from denominator."',
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -60,6 +70,11 @@ class Measure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"
+
+    @property
+    def scoring_key_lines(self) -> list[str]:
+        """Return the scoring key's grades, one a line, blank lines left out."""
+        return [line.strip() for line in self.scoring_key.splitlines() if line.strip()]
 
 
 class KpiImport(models.Model):

@@ -19,9 +19,14 @@ class ThemeMeasuresPanel(Panel):
 
     def get_context_data(self, *, report_context):
         table = report_context.measure_tables[self.theme.pk]
+        # A note the seed writes once for several measures (1.8a–1.8e) is shown once, under all their names.
+        by_note: dict[str, list] = {}
+        for row in table.rows:
+            if row.measure.data_notes:
+                by_note.setdefault(row.measure.data_notes, []).append(row.measure)
         return {
             "table": table,
-            "data_notes": [row.measure for row in table.rows if row.measure.data_notes],
+            "data_notes": [(measures, note) for note, measures in by_note.items()],
             "all_months": report_context.all_months,
             "year_only_query": report_context.query_string(all_months=False),
             "every_month_query": report_context.query_string(all_months=True),

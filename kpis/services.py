@@ -96,6 +96,8 @@ def measure_update_or_create(
     period_type: str = UNSET,
     definition: str = UNSET,
     data_notes: str = UNSET,
+    scoring_key: str = UNSET,
+    table_note: str = UNSET,
 ) -> tuple[Measure, Outcome]:
     """Return the plan's measure with this ref, created or updated with the given fields."""
     if theme.plan_id != plan.pk:
@@ -111,6 +113,8 @@ def measure_update_or_create(
         "period_type": period_type,
         "definition": definition,
         "data_notes": data_notes,
+        "scoring_key": scoring_key,
+        "table_note": table_note,
     }
     return _upsert(Measure, lookup={"plan": plan, "ref": ref}, fields=fields, user=None)
 

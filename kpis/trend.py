@@ -1,4 +1,5 @@
-"""Whether a measure got better or worse, not only up or down, using its polarity."""
+"""Whether a measure got better or worse, not only up or down, using its polarity; and what a table's
+trend cell says, so that it never shows two signals that contradict each other."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from kpis.rag import Number, as_decimal
 UP, DOWN, SAME = "up", "down", "same"
 BETTER, WORSE = "better", "worse"
 ARROWS = {UP: "↑", DOWN: "↓", SAME: "↔"}
+DIRECTION_WORDS = {UP: "up", DOWN: "down", SAME: "no change"}
+# The trends the seed (and a spreadsheet) writes; "n/a" and anything else say no direction.
+REPORTED_DIRECTIONS = {"↑": UP, "⬆": UP, "⬆️": UP, "↓": DOWN, "⬇": DOWN, "⬇️": DOWN, "↔": SAME, "↔️": SAME}
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,50 @@ class Trend:
     @property
     def arrow(self) -> str:
         return ARROWS.get(self.direction, "")
+
+    @property
+    def words(self) -> str:
+        """Say the trend in words only, direction first: "up, worse", "down, better", "no change", "up"."""
+        if self.direction in ("", SAME):
+            return DIRECTION_WORDS.get(self.direction, "")
+        if self.judgement == SAME:
+            return f"{self.direction}, no nearer the target"
+        return f"{self.direction}, {self.judgement}" if self.judgement else self.direction
+
+
+def reported_direction(reported: str) -> str:
+    """Return the direction a reported trend as written points: "up", "down", "same", or "" (n/a, blank)."""
+    return REPORTED_DIRECTIONS.get(reported.strip(), "")
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """What a KPI table's trend cell says.
+
+    The only arrow is the reported one, always beside the word it means; the figures' own comparison
+    is in words, and when it points another way than the reported arrow the cell says so (`differs`).
+    """
+
+    reported: str  # the trend as written ("↑", "⬆️", "n/a") or ""
+    reported_word: str  # "Up", "Down", "No change" when the reported trend is an arrow, else ""
+    computed: str  # the month-on-month change in words ("up, worse"), or "" with nothing to compare
+    differs: bool  # the reported arrow and the figures point different ways: check which is right
+
+    @property
+    def reported_is_arrow(self) -> bool:
+        return bool(self.reported_word)
+
+
+def trend_cell(*, reported: str, computed: Trend) -> TrendCell:
+    """Return the trend cell: the reported trend as written with its word, the figures' change in words,
+    and whether the two disagree."""
+    direction = reported_direction(reported)
+    return TrendCell(
+        reported=reported.strip(),
+        reported_word=DIRECTION_WORDS.get(direction, "").capitalize(),
+        computed=computed.words,
+        differs=bool(direction and computed.direction and direction != computed.direction),
+    )
 
 
 def _distance_from_band(value: Decimal, low: Decimal, high: Decimal) -> Decimal:

@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 
 from core.calendar import financial_year_label
 from core.panels import REPORT, THEME, Panel, panels_register, panels_render
+from plans.narrative import narrative_mentions_other_rag
 from plans.selectors import ActionRow, ThemeBlock
 
 THEME_NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}
@@ -124,6 +125,7 @@ class ThemePanel(Panel):
             "theme": theme,
             "theme_word": THEME_NUMBER_WORDS.get(theme.number, str(theme.number)),
             "parts": panels_render(THEME, self.block, report_context=report_context),
+            "narrative_rag": narrative_mentions_other_rag(theme.overview_narrative, theme.overview_rag),
         }
 
 

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt
 
 from core.calendar import financial_year_label
+from kpis.cells import target_cells
 from plans.panels import THEME_NUMBER_WORDS, objective_rows
 from report.context import ReportContext
 from report.panels import RAG_WORDS, at_a_glance
@@ -214,7 +215,9 @@ def _cell(figure) -> str:
 
 def _measure_cells(row) -> list[str]:
     figures = [row.prior, *row.cells, row.final, row.year_to_date]
-    target_min, target_upper = row.target_min or row.target_text, row.target_upper or row.target_text
+    # A target in words only ("TBC") is written once, under Min, as the page spans it across Min and Upper.
+    targets = target_cells(target_min=row.target_min, target_upper=row.target_upper, target_text=row.target_text)
+    target_min, target_upper = targets[0].text, targets[1].text if len(targets) > 1 else ""
     return [row.measure.ref, row.measure.title, *map(_cell, figures), target_min, target_upper, row.reported_trend]
 
 

@@ -57,7 +57,7 @@ def test_a_figure_with_more_than_a_number_keeps_its_text_and_footnote(shared_see
     assert (prior.outturn, prior.outturn_text) == (Decimal("1919"), "1919 / 731*")
     assert year_of("2.13a", 2020).outturn_text == "80 (from May 2020 only)"
     assert year_of("2.13a", 2020).outturn == Decimal("80")
-    assert "* Rate per 10,000 population aged 0 to 17" in Measure.objects.get(ref="2.4").data_notes
+    assert Measure.objects.get(ref="2.4").table_note == "* Rate per 10,000 population aged 0 to 17"
     national = Benchmark.objects.get(measure__ref="2.4", kind="national")
     assert (national.value, national.text) == (Decimal("535"), "535*")
 
@@ -130,6 +130,40 @@ def test_data_notes_follow_the_measures_they_belong_to(shared_seed_plan):
     assert "only 180 have recorded scores" in Measure.objects.get(ref="4.2").data_notes
     assert "Exceeds good = 1" in Measure.objects.get(ref="4.7").definition
     assert Measure.objects.get(ref="4.7").polarity == Polarity.LOWER_IS_BETTER
+
+
+def test_the_audit_scores_key_is_4_1s_scoring_key_and_the_seeds_footnotes_are_table_notes(shared_seed_plan):
+    measures = Measure.objects.filter(plan=shared_seed_plan)
+    key = measures.get(ref="4.1")
+    assert key.scoring_key_lines == [
+        "Exceeds good = 1",
+        "Meets good = 2",
+        "Does not meet good = 3",
+        "Not applicable = 4",
+    ]
+    assert key.definition == (
+        "Case audits: the figures below show an average score based on files audited in the period. "
+        "A lower score is better."
+    )
+    assert list(measures.exclude(scoring_key="").values_list("ref", flat=True)) == ["4.1"]
+    notes = dict(measures.exclude(table_note="").values_list("ref", "table_note"))
+    assert {ref for ref, note in notes.items() if note == "N/As excluded from denominator."} == {
+        f"4.{n}" for n in range(3, 15)
+    }
+    assert {ref for ref, note in notes.items() if note == "* Rate per 10,000 population aged 0 to 17"} == {
+        "2.4",
+        "2.8",
+        "2.17a",
+        "2.29",
+    }
+    assert not measures.filter(data_notes__contains="N/As excluded").exists()
+
+
+def test_loading_over_a_plan_loaded_before_the_scoring_key_adds_it(shared_seed_plan):
+    Measure.objects.filter(plan=shared_seed_plan).update(scoring_key="", table_note="")
+    outcomes = demo.load_demo(plan_slug=shared_seed_plan.slug)
+    assert outcomes["measures changed"] == 17  # 4.1's key, and 12 + 4 table notes
+    assert Measure.objects.get(plan=shared_seed_plan, ref="4.1").scoring_key.startswith("Exceeds good = 1\n")
 
 
 def test_loading_twice_changes_nothing(shared_seed_plan):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from kpis import charts, selectors, services
 from kpis.models import KpiImport, Measure, MeasureValue, MeasureYear
 from tests.factories import PlanFactory, ThemeFactory
+from tests.report.helpers import text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +259,9 @@ class TestWithTheSeed:
         assert repeat.latest.month == datetime.date(2021, 5, 1)
         assert repeat.month_trend.label == "Worse (up)"
         assert repeat.year_trend.direction == ""  # the seed has no May 2020
-        assert "May 21 vs Apr 21: ↑ Worse (up)" in client.get(LIST_URL).content.decode()
+        html = client.get(LIST_URL).content.decode()
+        assert "May 21 vs Apr 21: up, worse" in html
+        assert "Worse (up)" not in html  # the figures' comparison is in words only, never a second arrow
 
     def test_sparklines_are_server_side_svg_with_a_title(self, client, sro, class_seed_plan):
         client.force_login(sro)
@@ -282,6 +285,45 @@ class TestWithTheSeed:
         assert {trace["name"] for trace in figure["data"]} == {"Torbay", "National", "2019/20 outturn"}
         assert 'data-plotly-figure="measure-figure"' in html
         assert "vendor/plotly-cartesian-4.1.1.min.js" in html
+
+    def test_the_scoring_key_is_above_the_audit_scores_and_each_table_note_shows_once(
+        self, client, sro, class_seed_plan
+    ):
+        client.force_login(sro)
+        html = client.get(LIST_URL).content.decode()
+        rows = {ref: Measure.objects.get(plan=class_seed_plan, ref=ref).pk for ref in ("4.1", "4.2")}
+        key_at = html.index('class="kpi-scoring-key"')
+        assert html.index(f'id="measure-{rows["4.1"]}"') < key_at < html.index(f'id="measure-{rows["4.2"]}"')
+        assert html.count('class="kpi-scoring-key"') == 1
+        key = text_of(html[key_at : html.index("</tr>", key_at)])
+        assert (
+            "The scoring system is: Exceeds good = 1; Meets good = 2; Does not meet good = 3; Not applicable = 4" in key
+        )
+        assert html.count("N/As excluded from denominator.") == 1
+        assert html.count("* Rate per 10,000 population aged 0 to 17") == 1
+
+    def test_measure_page_shows_its_scoring_key_and_table_note(self, client, sro, class_seed_plan):
+        client.force_login(sro)
+        key_page = text_of(
+            client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="4.1"))).content.decode()
+        )
+        assert (
+            "Scoring key The scoring system is: Exceeds good = 1; Meets good = 2; Does not meet good = 3;" in key_page
+        )
+        risk_page = text_of(
+            client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="4.3"))).content.decode()
+        )
+        assert "Note N/As excluded from denominator." in risk_page
+
+    def test_measure_page_says_a_target_in_words_once_and_the_reported_trend_with_its_word(
+        self, client, sro, class_seed_plan
+    ):
+        client.force_login(sro)
+        html = client.get(detail_url(Measure.objects.get(plan=class_seed_plan, ref="1.1"))).content.decode()
+        year = re.search(r'<th scope="row">2021/22</th>(.*?)</tr>', html, re.S).group(1)
+        assert '<td colspan="2" class="target-both text-center">TBC</td>' in year
+        assert year.count("TBC") == 1
+        assert '<span aria-hidden="true">↑</span> Up' in year
 
     def test_measure_page_has_no_inline_script(self, client, sro, class_seed_plan):
         client.force_login(sro)

@@ -37,7 +37,7 @@ def test_highlight_report_header_is_as_the_seed_writes_it(torbay):
         pytest.param(1, "Leadership, Management and Governance", 7, 24, 23, id="theme 1"),
         pytest.param(2, "A robust model of social work practice", 9, 42, 39, id="theme 2"),
         pytest.param(3, "Sufficient and skilled workforce", 1, 4, 4, id="theme 3"),
-        pytest.param(4, "Quality assurance and audit", 4, 4, 3, id="theme 4"),
+        pytest.param(4, "Quality assurance and audit", 5, 5, 4, id="theme 4"),
     ],
 )
 def test_every_theme_objective_action_and_narrative_is_loaded(torbay, number, title, objectives, actions, updates):
@@ -58,7 +58,7 @@ def test_objectives_keep_their_lead_officer_and_order(torbay):
 def test_owners_are_linked_to_the_demo_heads_of_service(torbay):
     actions = KeyAction.objects.filter(objective__theme__plan=torbay)
     assert actions.filter(owner__username="becky.thompson").count() == 28
-    assert actions.filter(owner__username="rachel.setter").count() == 7
+    assert actions.filter(owner__username="rachel.setter").count() == 8
     assert set(actions.filter(owner__isnull=True).values_list("owner_name", flat=True)) == {
         "Karen Ogle",
         "Stefan Chapleo",
@@ -133,3 +133,22 @@ def test_seed_html_is_sanitised_on_load(torbay, tracker):
         assert "style=" not in text
         assert "<script" not in text
         assert "<i>" not in text
+
+
+def test_theme_4_ends_with_the_objective_on_learning_from_complaints(torbay):
+    objective = Objective.objects.filter(theme__plan=torbay, theme__number=4).order_by("order").last()
+    assert objective.lead_officer == "Rachel Setter"
+    assert objective.description == (
+        "Improve the effectiveness of learning from complaints through a process of systematic scrutiny that "
+        "contributes to improved social work practice and better outcomes for children."
+    )
+    action = objective.key_actions.get()
+    assert action.description == (
+        "Weekly updates to be provided at the Heads of Service meeting with timescale slippage to be escalated "
+        "to the Director or a nominated deputy."
+    )
+    assert (action.owner.username, action.owner_name) == ("rachel.setter", "Rachel Setter")
+    assert action.updates.get().progress == (
+        "Meeting booked with Ben Simpson to take this forwards and clarify process and reporting mechanisms and "
+        "discuss training need to prevent escaltion up the levels."
+    )

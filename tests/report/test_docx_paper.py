@@ -101,3 +101,11 @@ def test_the_report_links_to_the_word_version_of_the_same_choice(client, demo):
     html = client.get(reverse("report"), {"quarter": "1", "year": "2021"}).content.decode()
     link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>Download Word', html).group(1).replace("&amp;", "&")
     assert link == f"{reverse('report_docx')}?plan=torbay-2021-highlight&year=2021&quarter=1"
+
+
+def test_a_target_in_words_is_written_once_in_the_word_table(word):
+    placements = next(
+        [cell.text for cell in row.cells] for table in word.tables for row in table.rows if row.cells[0].text == "1.1"
+    )
+    assert placements.count("TBC") == 1
+    assert placements[-3:] == ["TBC", "", "↑"]

@@ -141,3 +141,101 @@ def test_kpi_figures_with_rag_targets_and_benchmarks(every_month_html):
 def test_theme_narratives_and_key_action_narratives(report_html):
     assert "The most recent monitoring visit (4th Visit) of January 2020" in report_html
     assert "LNA meetings diarised and will be complete by the end of July." in report_html
+
+
+def _theme_section(html: str, number: int) -> str:
+    """Return the report's HTML from theme `number`'s section to the next theme's (or the end)."""
+    start = html.index(f'id="theme-{number}"')
+    end = html.find(f'id="theme-{number + 1}"', start)
+    return html[start : end if end != -1 else len(html)]
+
+
+def test_theme_4_has_the_objective_on_learning_from_complaints_with_its_action_and_narrative(report_html):
+    theme_4 = text_of(_theme_section(report_html, 4))
+    assert (
+        "Improve the effectiveness of learning from complaints through a process of systematic scrutiny that "
+        "contributes to improved social work practice and better outcomes for children."
+    ) in theme_4
+    assert (
+        "Weekly updates to be provided at the Heads of Service meeting with timescale slippage to be escalated "
+        "to the Director or a nominated deputy."
+    ) in theme_4
+    assert "Meeting booked with Ben Simpson to take this forwards" in theme_4
+    assert "discuss training need to prevent escaltion up the levels." in theme_4
+
+
+def test_measure_4_1s_scoring_key_is_printed_above_the_audit_scores_it_defines(report_html):
+    plan = Plan.objects.get(slug="torbay-2021-highlight")
+    theme_4 = _theme_section(report_html, 4)
+    key_at = theme_4.index('class="kpi-scoring-key"')
+    key_row = Measure.objects.get(plan=plan, ref="4.1").pk
+    first_score = Measure.objects.get(plan=plan, ref="4.3").pk
+    assert theme_4.index(f'id="measure-{key_row}"') < key_at < theme_4.index(f'id="measure-{first_score}"')
+    assert (
+        "The scoring system is: Exceeds good = 1; Meets good = 2; Does not meet good = 3; Not applicable = 4"
+        in text_of(theme_4[key_at : theme_4.index("</tr>", key_at)])
+    )
+
+
+def test_the_seeds_table_footnotes_are_printed_once_under_their_table(report_html):
+    theme_4, theme_2 = _theme_section(report_html, 4), _theme_section(report_html, 2)
+    assert theme_4.count("N/As excluded from denominator.") == 1
+    assert theme_4.index("N/As excluded from denominator.") > theme_4.index("</table>")
+    assert theme_2.count("* Rate per 10,000 population aged 0 to 17") == 1
+    # The data checks keep the seed's own paragraph for theme 4 and no longer repeat the footnote.
+    assert "only 180 have recorded scores" in theme_4
+
+
+def test_a_data_note_the_seed_writes_once_for_several_measures_is_shown_once(report_html):
+    theme_1 = _theme_section(report_html, 1)
+    assert theme_1.count("This dataset remains problematic") == 1
+    notes = theme_1[theme_1.index('<dl class="data-notes">') :]
+    for ref in ("1.8a", "1.8b", "1.8c", "1.8d", "1.8e"):
+        assert f"<dt>{ref} " in notes
+
+
+def _measure_row(html: str, ref: str) -> str:
+    measure = Measure.objects.get(plan__slug="torbay-2021-highlight", ref=ref)
+    return element_by_id(html, f"measure-{measure.pk}")
+
+
+def test_a_reported_trend_the_figures_contradict_is_flagged_not_shown_beside_an_arrow(report_html):
+    # 4.2: the seed reports ↔ while May 21 (13) is up on April 21 (6).
+    trend = text_of(re.search(r'<td class="trend">(.*?)</td>', _measure_row(report_html, "4.2"), re.S).group(1))
+    assert " ".join(trend.split()) == "↔ No change vs Apr 21: up Check: not as reported"
+    # 1.1: reported ↑, and May 21 (13.0%) is up on April 21 (11.6%), worse for a lower-is-better measure.
+    trend = text_of(re.search(r'<td class="trend">(.*?)</td>', _measure_row(report_html, "1.1"), re.S).group(1))
+    assert " ".join(trend.split()) == "↑ Up vs Apr 21: up, worse"
+
+
+def test_a_target_given_in_words_is_said_once_across_min_and_upper(report_html):
+    placements = _measure_row(report_html, "1.1")
+    assert placements.count("TBC") == 1
+    assert '<td colspan="2" class="target-both text-center">TBC</td>' in placements
+    assessments = _measure_row(report_html, "2.15")
+    assert "<td>85%</td><td>95%</td>" in assessments
+    plan_on_time = _measure_row(report_html, "2.18")  # Upper 100%, Min "Min N/A"
+    assert "<td>Min N/A</td><td>100%</td>" in plan_on_time
+
+
+def test_theme_2s_overview_rag_carries_a_note_that_its_narrative_says_red(report_html):
+    theme_2 = _theme_section(report_html, 2)
+    overview_rag = theme_2[theme_2.index('class="theme-overview-rag"') : theme_2.index("Performance measures")]
+    assert '<span class="rag rag-amber">Amber</span>' in overview_rag  # the seed's value is kept
+    assert "The narrative says Red; the RAG set is Amber. Check which is right." in " ".join(
+        text_of(overview_rag).split()
+    )
+    # Themes 1 and 4 say the rating they set ("overall rating of 'Amber'", "rated 'amber'"); theme 3 says none.
+    for number in (1, 3, 4):
+        assert "theme-rag-check" not in _theme_section(report_html, number)
+
+
+def test_the_pdf_leaves_the_rag_check_to_the_screen(demo, sro, rf):
+    from report.views import HighlightReportPdfView
+
+    view = HighlightReportPdfView()
+    view.request = rf.get(reverse("report"))
+    view.request.user = sro
+    html = "".join(view.report_context_data()["panels"])
+    assert "rated &#x27;red&#x27;" in html or "rated 'red'" in html
+    assert "theme-rag-check" not in html
