@@ -10,16 +10,35 @@ one is ever read again.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import uuid
 import zlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 
 TOKEN_KEY = "report:data-token"
+# The code that renders the report: a release that changes any of it must not serve reports rendered
+# by the one before, so its digest is part of every key.
+CODE_FOLDERS = ("core", "plans", "kpis", "risks", "report", "templates")
+CODE_SUFFIXES = (".py", ".html")
 REPORT_TIMEOUT = 60 * 60
 WATCHED_APPS = ("plans", "kpis", "risks")
+
+
+@functools.cache
+def code_version() -> str:
+    """Return a digest of the code and templates that render the report, read once per process."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in CODE_FOLDERS:
+        for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def report_data_token() -> str:
@@ -57,7 +76,7 @@ def report_cache_key(
     """Return the cache key of one person's report (what they may edit shows on it) for one choice."""
     as_at_part = as_at.isoformat() if as_at else "now"
     return (
-        f"report:{report_data_token()}:{user.pk}:{plan_pk}:{financial_year}-{quarter}:{as_at_part}:"
+        f"report:{code_version()}:{report_data_token()}:{user.pk}:{plan_pk}:{financial_year}-{quarter}:{as_at_part}:"
         f"{'pdf' if pdf else 'html'}:{'all' if all_months else 'year'}:{today.isoformat()}"
     )
 

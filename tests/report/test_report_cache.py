@@ -86,3 +86,27 @@ def test_a_refused_kpi_file_keeps_the_data_token(tmp_path, plan, measures):  # n
     with pytest.raises(CommandError):
         call_command("import_kpis", str(path), plan=plan.slug)
     assert report_data_token() == before
+
+
+def test_a_release_that_changes_the_reports_code_or_templates_does_not_serve_reports_cached_before(settings, tmp_path):
+    from report.cache import code_version
+
+    (tmp_path / "templates" / "report").mkdir(parents=True)
+    template = tmp_path / "templates" / "report" / "report.html"
+    template.write_text("<h1>Highlight report</h1>")
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "selectors.py").write_text("ROWS = 1\n")
+    settings.BASE_DIR = tmp_path
+    code_version.cache_clear()
+    try:
+        before = code_version()
+        template.write_text("<h1>Highlight report</h1><p>New</p>")
+        code_version.cache_clear()
+        after_template = code_version()
+        (tmp_path / "plans" / "selectors.py").write_text("ROWS = 2\n")
+        code_version.cache_clear()
+        after_code = code_version()
+    finally:
+        code_version.cache_clear()
+
+    assert len({before, after_template, after_code}) == 3

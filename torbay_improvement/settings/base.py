@@ -94,6 +94,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Two writers on SQLite (two imports confirmed at once, a sign-in during an import) wait for each
+# other instead of failing with "database is locked": WAL lets readers read while one writes, the
+# busy timeout makes a writer wait, and IMMEDIATE takes the write lock when a transaction begins,
+# not midway (where SQLite cannot wait and fails at once).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    "transaction_mode": "IMMEDIATE",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A database cache works on every app server without another service; the import preview is
