@@ -7,7 +7,7 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from core.calendar import financial_year_label, financial_year_of
+from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
 from core.html import sanitize_html
 from plans.models import Rag
 from plans.services import EMPTY_UPDATE_MESSAGE
@@ -20,12 +20,17 @@ QUARTER_CHOICES = [
 ]
 RAG_HELP = "Red: significant delay or not delivering. Amber: minor delay or limited evidence. Green: on track."
 NARRATIVE_HELP = "Plain text or simple formatting: paragraphs, lists, bold and italics."
+QUARTER_HELP = (
+    "The current report is for {reporting}. An update for another quarter appears on that quarter's report instead."
+)
+NARRATIVE_FIELDS = ("progress", "barriers", "next_steps")
 
 
-def financial_year_choices(first_year: int = 2015) -> list[tuple[int, str]]:
-    """Return the selectable financial years, newest first (up to next year)."""
-    last = financial_year_of(timezone.localdate()) + 1
-    return [(year, financial_year_label(year)) for year in range(last, first_year - 1, -1)]
+def financial_year_choices(first_year: int = 2015, *, including: int | None = None) -> list[tuple[int, str]]:
+    """Return the selectable financial years, newest first (up to next year, or `including` if later)."""
+    last = max(financial_year_of(timezone.localdate()) + 1, including or 0)
+    first = min(first_year, including or first_year)
+    return [(year, financial_year_label(year)) for year in range(last, first - 1, -1)]
 
 
 class ActionUpdateForm(forms.Form):
@@ -43,9 +48,13 @@ class ActionUpdateForm(forms.Form):
         "empty": EMPTY_UPDATE_MESSAGE,
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reporting_quarter: FinancialQuarter | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["financial_year"].choices = financial_year_choices()
+        self.reporting_quarter = reporting_quarter
+        including = reporting_quarter.financial_year if reporting_quarter else None
+        self.fields["financial_year"].choices = financial_year_choices(including=including)
+        if reporting_quarter is not None:
+            self.fields["quarter"].help_text = QUARTER_HELP.format(reporting=reporting_quarter.label)
         self.fields["quarter"].error_messages["invalid_choice"] = "Choose a quarter from Q1 to Q4."
         self.fields["financial_year"].error_messages["invalid_choice"] = "Choose a financial year from the list."
         self.fields["rag"].error_messages["invalid_choice"] = "Choose Red, Amber or Green."
@@ -64,7 +73,7 @@ class ActionUpdateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        texts = [sanitize_html(cleaned.get(name, "")) for name in ("progress", "barriers", "next_steps")]
+        texts = [sanitize_html(cleaned.get(name, "")) for name in NARRATIVE_FIELDS]
         if not any(texts):
             raise forms.ValidationError(self.error_messages["empty"], code="empty")
         return cleaned

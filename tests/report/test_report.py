@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.calendar import financial_year_label, financial_year_of, quarter_of
+from core.calendar import current_quarter
 from kpis import services as kpi_services
 from kpis.models import MeasureValue, MeasureYear, Polarity, Unit
 from plans import services
@@ -398,9 +398,19 @@ def test_report_links_to_the_pdf_of_the_same_plan_quarter_and_date(signed_in, pl
     assert signed_in.get(link)["Content-Type"] == "application/pdf"
 
 
-def test_plan_without_a_report_date_reports_on_the_current_quarter(signed_in):
+def test_plan_without_a_report_date_reports_on_the_quarter_before_todays(signed_in):
+    # As a dated plan reports on the quarter before its report date's, an undated one reports on the
+    # quarter before today's: the last one finished.
     PlanFactory(slug="undated", title="Undated plan", report_date=None)
-    today = timezone.localdate()
     html = get_report(signed_in, plan="undated")
-    label = f"Q{quarter_of(today)} {financial_year_label(financial_year_of(today))}"
+    label = current_quarter().previous.label
     assert f"Reporting quarter <strong>{label}</strong>" in html
+
+
+# The reporting quarter and each quarter's narrative ---------------------------------------------
+
+
+def test_reporting_quarter_set_on_the_plan_is_the_reports_default(signed_in, plan):
+    plan.reporting_year, plan.reporting_quarter = 2020, 4
+    plan.save()
+    assert "Reporting quarter <strong>Q4 2020/21</strong>" in get_report(signed_in)
