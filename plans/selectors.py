@@ -76,8 +76,12 @@ def key_actions_with_status(*, financial_year: int) -> QuerySet[KeyAction]:
 class ActionRow:
     action: KeyAction
     rags: list[str]  # one per quarter, "" where not set
-    latest_update: ActionUpdate | None
+    latest_update: ActionUpdate | None  # in the report: for its quarter, or else the latest earlier one
     editable: bool
+
+    def update_is_for(self, quarter: FinancialQuarter) -> bool:
+        """Return whether the row's update was written for `quarter`."""
+        return self.latest_update is not None and self.latest_update.for_quarter == quarter
 
 
 @dataclass
@@ -337,9 +341,27 @@ def _latest_update_ids(end: datetime.datetime | None = None) -> Subquery:
     return Subquery(updates.order_by("-created_at", "-id").values("pk")[:1])
 
 
-def _latest_updates(*, plan: Plan, end: datetime.datetime | None) -> dict[int, ActionUpdate]:
+def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime | None) -> Subquery:
+    """Return the pk of the update each key action's row shows for `quarter` (written by `end`, when given).
+
+    The latest update for the quarter itself; without one, the latest for an earlier quarter, which the
+    row marks as such. An update for a later quarter is never shown, however recent.
+    """
     updates = ActionUpdate.objects.filter(
-        key_action__objective__theme__plan=plan, pk=_latest_update_ids(end)
+        Q(financial_year__lt=quarter.financial_year)
+        | Q(financial_year=quarter.financial_year, quarter__lte=quarter.quarter),
+        key_action=OuterRef("key_action"),
+    )
+    if end is not None:
+        updates = updates.filter(created_at__lte=end)
+    return Subquery(updates.order_by("-financial_year", "-quarter", "-created_at", "-id").values("pk")[:1])
+
+
+def _narrative_updates(
+    *, plan: Plan, quarter: FinancialQuarter, end: datetime.datetime | None
+) -> dict[int, ActionUpdate]:
+    updates = ActionUpdate.objects.filter(
+        key_action__objective__theme__plan=plan, pk=_narrative_update_ids(quarter=quarter, end=end)
     ).select_related("author")
     return {update.key_action_id: update for update in updates}
 
@@ -368,7 +390,10 @@ class ReportThemes:
 
 
 def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: datetime.date | None) -> ReportThemes:
-    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and latest update as at `as_at`.
+    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at`.
+
+    Each row's `latest_update` is the latest update for `quarter` or, without one, for an earlier quarter
+    (never a later one); `ActionRow.update_is_for` tells which.
 
     Six queries whatever the size of the plan (seven as at a date: the key actions' owners).
     """
@@ -389,7 +414,7 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
         owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
         for action in actions:
             action.owner = owners.get(action.owner_id)
-    updates = _latest_updates(plan=plan, end=end)
+    updates = _narrative_updates(plan=plan, quarter=quarter, end=end)
     year_rags: dict[int, dict[int, str]] = {}
     previous_rags: dict[int, str] = {}
     previous = quarter.previous
