@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
 from core.html import sanitize_html
-from plans.models import Rag
+from plans.models import NARRATIVE_LIMIT_HELP, Rag, narrative_too_long_message
 from plans.services import EMPTY_UPDATE_MESSAGE
 
 QUARTER_CHOICES = [
@@ -40,9 +40,15 @@ class ActionUpdateForm(forms.Form):
     rag = forms.ChoiceField(
         choices=Rag.choices, widget=forms.RadioSelect, label="RAG status for the quarter", help_text=RAG_HELP
     )
-    progress = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=NARRATIVE_HELP)
-    barriers = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Next steps")
+    # No max_length: it would put `maxlength` on the box, and browsers cut pasted text there silently.
+    # The limit is checked on the server (plans.models.narrative_too_long_message) and shown as a hint.
+    progress = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=f"{NARRATIVE_HELP} {NARRATIVE_LIMIT_HELP}"
+    )
+    barriers = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text=NARRATIVE_LIMIT_HELP)
+    next_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Next steps", help_text=NARRATIVE_LIMIT_HELP
+    )
 
     error_messages = {
         "empty": EMPTY_UPDATE_MESSAGE,
@@ -71,8 +77,26 @@ class ActionUpdateForm(forms.Form):
             Submit("save", "Save update", css_class="btn-primary"),
         )
 
+    def _clean_narrative(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        message = narrative_too_long_message(self.fields[name].label or name.capitalize(), value)
+        if message:
+            raise forms.ValidationError(message, code="too_long")
+        return value
+
+    def clean_progress(self) -> str:
+        return self._clean_narrative("progress")
+
+    def clean_barriers(self) -> str:
+        return self._clean_narrative("barriers")
+
+    def clean_next_steps(self) -> str:
+        return self._clean_narrative("next_steps")
+
     def clean(self):
         cleaned = super().clean()
+        if any(name in self.errors for name in NARRATIVE_FIELDS):
+            return cleaned
         texts = [sanitize_html(cleaned.get(name, "")) for name in NARRATIVE_FIELDS]
         if not any(texts):
             raise forms.ValidationError(self.error_messages["empty"], code="empty")

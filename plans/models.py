@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -43,11 +44,33 @@ class SanitizedHtmlMixin:
             setattr(self, name, sanitize_html(getattr(self, name)))
 
 
+NARRATIVE_LIMIT = 20_000
+NARRATIVE_LIMIT_HELP = f"Up to {NARRATIVE_LIMIT:,} characters, counting spaces and line breaks."
+NARRATIVE_TOO_LONG_MESSAGE = (
+    "{field} is {count:,} characters, counting spaces and line breaks; the limit is {limit:,}. "
+    "Shorten it and save again."
+)
 REPORTING_QUARTER_PAIR_MESSAGE = (
     "Give both the reporting year and the reporting quarter, or leave both blank to report on the quarter "
     "before the one holding the report date."
 )
 REPORTING_QUARTER_RANGE_MESSAGE = "The reporting quarter is 1, 2, 3 or 4 (Q1 = April to June)."
+
+
+def narrative_length(value: str) -> int:
+    """Return the length of a narrative as typed: every character, a line break (CR LF or LF) counting one.
+
+    Counted before sanitising, so the figure is the one a person sees in the box, not the stored HTML's.
+    """
+    return len((value or "").replace("\r\n", "\n"))
+
+
+def narrative_too_long_message(label: str, value: str) -> str | None:
+    """Return the message for a narrative over NARRATIVE_LIMIT characters as typed, or None when it fits."""
+    count = narrative_length(value)
+    if count <= NARRATIVE_LIMIT:
+        return None
+    return NARRATIVE_TOO_LONG_MESSAGE.format(field=label, count=count, limit=NARRATIVE_LIMIT)
 
 
 class Plan(SanitizedHtmlMixin, models.Model):
@@ -266,6 +289,18 @@ class ActionUpdate(SanitizedHtmlMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Update of {self.created_at:%d/%m/%Y} ({self.quarter_label})"
+
+    def clean(self) -> None:
+        # The limit counts the text as typed, so it is checked before the mixin sanitises it.
+        errors = {}
+        for name in self.html_fields:
+            label = self._meta.get_field(name).verbose_name.capitalize()
+            message = narrative_too_long_message(label, getattr(self, name))
+            if message:
+                errors[name] = message
+        if errors:
+            raise ValidationError(errors)
+        super().clean()
 
     @property
     def for_quarter(self) -> FinancialQuarter:
