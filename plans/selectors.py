@@ -79,10 +79,6 @@ class ActionRow:
     latest_update: ActionUpdate | None  # in the report: for its quarter, or else the latest earlier one
     editable: bool
 
-    def update_is_for(self, quarter: FinancialQuarter) -> bool:
-        """Return whether the row's update was written for `quarter`."""
-        return self.latest_update is not None and self.latest_update.for_quarter == quarter
-
 
 @dataclass
 class ObjectiveBlock:
@@ -393,7 +389,7 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
     """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at`.
 
     Each row's `latest_update` is the latest update for `quarter` or, without one, for an earlier quarter
-    (never a later one); `ActionRow.update_is_for` tells which.
+    (never a later one); its `for_quarter` tells which.
 
     Six queries whatever the size of the plan (seven as at a date: the key actions' owners).
     """
