@@ -1,7 +1,7 @@
 """Admin for the plans app: every model, with useful columns, filters, search and inlines.
 
-Key actions and quarter RAGs are saved and deleted through plans.services, so versions, history and
-who set a RAG are written one way whether a change comes from the pages or the admin.
+Plans, key actions and quarter RAGs are saved and deleted through plans.services, so versions, history
+and who set a RAG are written one way whether a change comes from the pages or the admin.
 """
 
 from django.contrib import admin
@@ -21,6 +21,7 @@ from plans.models import (
     RagGuidance,
     Theme,
 )
+from plans.selectors import plan_reporting_quarter
 
 
 class ThemeInline(admin.TabularInline):
@@ -45,14 +46,50 @@ class RagGuidanceInline(admin.TabularInline):
     extra = 0
 
 
+class ServiceWritesMixin:
+    """Save and delete the admin's own objects through `services.<service_writes>_save/_delete`."""
+
+    service_writes = ""
+
+    def _service(self, verb):
+        return getattr(services, f"{self.service_writes}_{verb}")
+
+    def save_model(self, request, obj, form, change):
+        self._service("save")(user=request.user, **{self.service_writes: obj})
+
+    def delete_model(self, request, obj):
+        self._service("delete")(user=request.user, **{self.service_writes: obj})
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ("title", "council", "senior_responsible_officer", "report_date", "overall_status")
+class PlanAdmin(ServiceWritesMixin, SimpleHistoryAdmin):
+    list_display = (
+        "title",
+        "council",
+        "senior_responsible_officer",
+        "report_date",
+        "reporting_quarter_shown",
+        "overall_status",
+    )
     list_filter = ("overall_status", "council")
     search_fields = ("title", "council", "senior_responsible_officer")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "report_date"
     inlines = (ThemeInline, KeyPriorityInline, MediumTermDevelopmentInline, RagGuidanceInline)
+
+    service_writes = "plan"
+
+    @admin.display(description="Reporting quarter")
+    def reporting_quarter_shown(self, obj):
+        # What "this quarter" means for the plan: the one set, or the default from its report date.
+        label = plan_reporting_quarter(obj).label
+        if obj.reporting_quarter_set:
+            return label
+        return f"{label} (from the report date)" if obj.report_date else f"{label} (the quarter before today's)"
 
 
 class ObjectiveInline(admin.StackedInline):
@@ -84,25 +121,6 @@ class KeyActionInline(admin.StackedInline):
     extra = 0
     show_change_link = True
     autocomplete_fields = ("owner",)
-
-
-class ServiceWritesMixin:
-    """Save and delete the admin's own objects through `services.<service_writes>_save/_delete`."""
-
-    service_writes = ""
-
-    def _service(self, verb):
-        return getattr(services, f"{self.service_writes}_{verb}")
-
-    def save_model(self, request, obj, form, change):
-        self._service("save")(user=request.user, **{self.service_writes: obj})
-
-    def delete_model(self, request, obj):
-        self._service("delete")(user=request.user, **{self.service_writes: obj})
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
 
 class KeyActionServicesMixin:

@@ -7,9 +7,9 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from core.calendar import financial_year_label, financial_year_of
+from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
 from core.html import sanitize_html
-from plans.models import Rag
+from plans.models import NARRATIVE_LIMIT_HELP, Rag, narrative_too_long_message
 from plans.services import EMPTY_UPDATE_MESSAGE
 
 QUARTER_CHOICES = [
@@ -20,12 +20,17 @@ QUARTER_CHOICES = [
 ]
 RAG_HELP = "Red: significant delay or not delivering. Amber: minor delay or limited evidence. Green: on track."
 NARRATIVE_HELP = "Plain text or simple formatting: paragraphs, lists, bold and italics."
+QUARTER_HELP = (
+    "The current report is for {reporting}. An update for another quarter appears on that quarter's report instead."
+)
+NARRATIVE_FIELDS = ("progress", "barriers", "next_steps")
 
 
-def financial_year_choices(first_year: int = 2015) -> list[tuple[int, str]]:
-    """Return the selectable financial years, newest first (up to next year)."""
-    last = financial_year_of(timezone.localdate()) + 1
-    return [(year, financial_year_label(year)) for year in range(last, first_year - 1, -1)]
+def financial_year_choices(first_year: int = 2015, *, including: int | None = None) -> list[tuple[int, str]]:
+    """Return the selectable financial years, newest first (up to next year, or `including` if later)."""
+    last = max(financial_year_of(timezone.localdate()) + 1, including or 0)
+    first = min(first_year, including or first_year)
+    return [(year, financial_year_label(year)) for year in range(last, first - 1, -1)]
 
 
 class ActionUpdateForm(forms.Form):
@@ -35,17 +40,27 @@ class ActionUpdateForm(forms.Form):
     rag = forms.ChoiceField(
         choices=Rag.choices, widget=forms.RadioSelect, label="RAG status for the quarter", help_text=RAG_HELP
     )
-    progress = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=NARRATIVE_HELP)
-    barriers = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Next steps")
+    # No max_length: it would put `maxlength` on the box, and browsers cut pasted text there silently.
+    # The limit is checked on the server (plans.models.narrative_too_long_message) and shown as a hint.
+    progress = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=f"{NARRATIVE_HELP} {NARRATIVE_LIMIT_HELP}"
+    )
+    barriers = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text=NARRATIVE_LIMIT_HELP)
+    next_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, label="Next steps", help_text=NARRATIVE_LIMIT_HELP
+    )
 
     error_messages = {
         "empty": EMPTY_UPDATE_MESSAGE,
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reporting_quarter: FinancialQuarter | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["financial_year"].choices = financial_year_choices()
+        self.reporting_quarter = reporting_quarter
+        including = reporting_quarter.financial_year if reporting_quarter else None
+        self.fields["financial_year"].choices = financial_year_choices(including=including)
+        if reporting_quarter is not None:
+            self.fields["quarter"].help_text = QUARTER_HELP.format(reporting=reporting_quarter.label)
         self.fields["quarter"].error_messages["invalid_choice"] = "Choose a quarter from Q1 to Q4."
         self.fields["financial_year"].error_messages["invalid_choice"] = "Choose a financial year from the list."
         self.fields["rag"].error_messages["invalid_choice"] = "Choose Red, Amber or Green."
@@ -62,9 +77,27 @@ class ActionUpdateForm(forms.Form):
             Submit("save", "Save update", css_class="btn-primary"),
         )
 
+    def _clean_narrative(self, name: str) -> str:
+        value = self.cleaned_data[name]
+        message = narrative_too_long_message(self.fields[name].label or name.capitalize(), value)
+        if message:
+            raise forms.ValidationError(message, code="too_long")
+        return value
+
+    def clean_progress(self) -> str:
+        return self._clean_narrative("progress")
+
+    def clean_barriers(self) -> str:
+        return self._clean_narrative("barriers")
+
+    def clean_next_steps(self) -> str:
+        return self._clean_narrative("next_steps")
+
     def clean(self):
         cleaned = super().clean()
-        texts = [sanitize_html(cleaned.get(name, "")) for name in ("progress", "barriers", "next_steps")]
+        if any(name in self.errors for name in NARRATIVE_FIELDS):
+            return cleaned
+        texts = [sanitize_html(cleaned.get(name, "")) for name in NARRATIVE_FIELDS]
         if not any(texts):
             raise forms.ValidationError(self.error_messages["empty"], code="empty")
         return cleaned

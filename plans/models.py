@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from core.calendar import financial_year_label
+from core.calendar import FinancialQuarter, financial_year_label
 from core.html import sanitize_html
 
 
@@ -43,6 +44,35 @@ class SanitizedHtmlMixin:
             setattr(self, name, sanitize_html(getattr(self, name)))
 
 
+NARRATIVE_LIMIT = 20_000
+NARRATIVE_LIMIT_HELP = f"Up to {NARRATIVE_LIMIT:,} characters, counting spaces and line breaks."
+NARRATIVE_TOO_LONG_MESSAGE = (
+    "{field} is {count:,} characters, counting spaces and line breaks; the limit is {limit:,}. "
+    "Shorten it and save again."
+)
+REPORTING_QUARTER_PAIR_MESSAGE = (
+    "Give both the reporting year and the reporting quarter, or leave both blank to report on the quarter "
+    "before the one holding the report date."
+)
+REPORTING_QUARTER_RANGE_MESSAGE = "The reporting quarter is 1, 2, 3 or 4 (Q1 = April to June)."
+
+
+def narrative_length(value: str) -> int:
+    """Return the length of a narrative as typed: every character, a line break (CR LF or LF) counting one.
+
+    Counted before sanitising, so the figure is the one a person sees in the box, not the stored HTML's.
+    """
+    return len((value or "").replace("\r\n", "\n"))
+
+
+def narrative_too_long_message(label: str, value: str) -> str | None:
+    """Return the message for a narrative over NARRATIVE_LIMIT characters as typed, or None when it fits."""
+    count = narrative_length(value)
+    if count <= NARRATIVE_LIMIT:
+        return None
+    return NARRATIVE_TOO_LONG_MESSAGE.format(field=label, count=count, limit=NARRATIVE_LIMIT)
+
+
 class Plan(SanitizedHtmlMixin, models.Model):
     html_fields = ("overall_narrative",)
 
@@ -54,6 +84,20 @@ class Plan(SanitizedHtmlMixin, models.Model):
     overall_status = models.CharField(max_length=5, choices=Rag.choices, blank=True)
     overall_narrative = models.TextField(blank=True, help_text="Safe HTML.")
     source = models.CharField(max_length=200, blank=True, help_text="Where the data came from.")
+    # The quarter "this quarter" means for the plan (plans.selectors.plan_reporting_quarter).
+    reporting_year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="Financial year of the reporting quarter: 2021 means 2021/22. Leave blank with the quarter "
+        "to report on the quarter before the one holding the report date.",
+    )
+    reporting_quarter = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=[(q, f"Q{q}") for q in (1, 2, 3, 4)],
+        help_text="Q1 = April–June, Q2 = July–September, Q3 = October–December, Q4 = January–March.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +110,17 @@ class Plan(SanitizedHtmlMixin, models.Model):
                 condition=rag_check("overall_status", allow_blank=True),
                 name="plan_overall_status_is_rag",
             ),
+            models.CheckConstraint(
+                condition=Q(reporting_quarter__isnull=True) | Q(reporting_quarter__gte=1, reporting_quarter__lte=4),
+                name="plan_reporting_quarter_is_1_to_4",
+                violation_error_message=REPORTING_QUARTER_RANGE_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(reporting_year__isnull=True, reporting_quarter__isnull=True)
+                | Q(reporting_year__isnull=False, reporting_quarter__isnull=False),
+                name="plan_reporting_year_and_quarter_together",
+                violation_error_message=REPORTING_QUARTER_PAIR_MESSAGE,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,6 +130,13 @@ class Plan(SanitizedHtmlMixin, models.Model):
         from django.urls import reverse
 
         return reverse("plans:plan_detail", kwargs={"slug": self.slug})
+
+    @property
+    def reporting_quarter_set(self) -> FinancialQuarter | None:
+        """The reporting quarter set on the plan, or None (plans.selectors.plan_reporting_quarter defaults it)."""
+        if self.reporting_year is None or self.reporting_quarter is None:
+            return None
+        return FinancialQuarter(self.reporting_year, self.reporting_quarter)
 
 
 class Theme(SanitizedHtmlMixin, models.Model):
@@ -226,7 +288,27 @@ class ActionUpdate(SanitizedHtmlMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Update of {self.created_at:%d/%m/%Y} (Q{self.quarter} {financial_year_label(self.financial_year)})"
+        return f"Update of {self.created_at:%d/%m/%Y} ({self.quarter_label})"
+
+    def clean(self) -> None:
+        # The limit counts the text as typed, so it is checked before the mixin sanitises it.
+        errors = {}
+        for name in self.html_fields:
+            label = self._meta.get_field(name).verbose_name.capitalize()
+            message = narrative_too_long_message(label, getattr(self, name))
+            if message:
+                errors[name] = message
+        if errors:
+            raise ValidationError(errors)
+        super().clean()
+
+    @property
+    def for_quarter(self) -> FinancialQuarter:
+        return FinancialQuarter(self.financial_year, self.quarter)
+
+    @property
+    def quarter_label(self) -> str:
+        return self.for_quarter.label
 
 
 class KeyPriority(models.Model):

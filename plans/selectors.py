@@ -17,7 +17,7 @@ from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.http import Http404
 from django.utils import timezone
 
-from core.calendar import QUARTERS, FinancialQuarter, end_of_day, financial_year_label, financial_year_of, quarter_of
+from core.calendar import QUARTERS, FinancialQuarter, current_quarter, end_of_day, financial_year_label
 from plans import permissions
 from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, Theme
 
@@ -36,6 +36,20 @@ def plan_get(*, user: User, slug: str) -> Plan:
     if plan is None:
         raise Http404("No such plan.")
     return plan
+
+
+def plan_reporting_quarter(plan: Plan, *, today: datetime.date | None = None) -> FinancialQuarter:
+    """Return the quarter "this quarter" means for the plan, everywhere: the report, My actions, the update form.
+
+    The quarter set on the plan; else the quarter being reported on at its report date, the one before
+    the quarter holding it (a report dated 13 July 2021 reports on Q1 2021/22, April to June); else the
+    one before today's. Reads no query. Reporting rounds, when they come, change this one function.
+    """
+    if plan.reporting_quarter_set is not None:
+        return plan.reporting_quarter_set
+    if plan.report_date is not None:
+        return FinancialQuarter.of(plan.report_date).previous
+    return current_quarter(today).previous
 
 
 def key_actions_with_status(*, financial_year: int) -> QuerySet[KeyAction]:
@@ -62,7 +76,7 @@ def key_actions_with_status(*, financial_year: int) -> QuerySet[KeyAction]:
 class ActionRow:
     action: KeyAction
     rags: list[str]  # one per quarter, "" where not set
-    latest_update: ActionUpdate | None
+    latest_update: ActionUpdate | None  # in the report: for its quarter, or else the latest earlier one
     editable: bool
 
 
@@ -118,36 +132,45 @@ def plan_themes_for_report(*, user: User, plan: Plan, financial_year: int) -> li
 
 
 def plan_financial_years(*, plan: Plan) -> list[int]:
-    """Return the financial years that have RAGs or updates in the plan, plus the plan's own year."""
+    """Return the financial years that have RAGs or updates in the plan, plus its reporting quarter's year."""
     years = set(
         QuarterRag.objects.filter(key_action__objective__theme__plan=plan).values_list("financial_year", flat=True)
     ) | set(
         ActionUpdate.objects.filter(key_action__objective__theme__plan=plan).values_list("financial_year", flat=True)
     )
-    if plan.report_date:
-        years.add(financial_year_of(plan.report_date))
+    years.add(plan_reporting_quarter(plan).financial_year)
     return sorted(years)
 
 
 @dataclass
 class MyActionRow:
     action: KeyAction
+    quarter: FinancialQuarter  # the reporting quarter of the action's plan
     rag: str
     last_updated: datetime.datetime | None
 
 
-def my_actions(*, user: User, financial_year: int, quarter: int) -> list[MyActionRow]:
-    """Return the key actions the user owns, with that quarter's RAG and when each was last updated."""
-    quarter_rag = QuarterRag.objects.filter(
-        key_action=OuterRef("pk"), financial_year=financial_year, quarter=quarter
-    ).values("rag")[:1]
-    actions = (
+def my_actions(*, user: User) -> list[MyActionRow]:
+    """Return the key actions the user owns, each with its RAG in its plan's reporting quarter and when it was
+    last updated (two queries)."""
+    actions = list(
         KeyAction.objects.filter(owner=user)
         .select_related("objective__theme__plan")
-        .annotate(quarter_rag=Subquery(quarter_rag), last_updated=Max("updates__created_at"))
+        .annotate(last_updated=Max("updates__created_at"))
         .order_by("objective__theme__plan__title", "objective__theme__number", "objective__order", "order", "id")
     )
-    return [MyActionRow(action=a, rag=a.quarter_rag or "", last_updated=a.last_updated) for a in actions]
+    quarters = {action.pk: plan_reporting_quarter(action.objective.theme.plan) for action in actions}
+    wanted = Q()
+    for quarter in set(quarters.values()):
+        wanted |= Q(financial_year=quarter.financial_year, quarter=quarter.quarter)
+    rags = {}
+    for rag in QuarterRag.objects.filter(wanted, key_action__owner=user).order_by():
+        if quarters.get(rag.key_action_id) == FinancialQuarter(rag.financial_year, rag.quarter):
+            rags[rag.key_action_id] = rag.rag
+    return [
+        MyActionRow(action=a, quarter=quarters[a.pk], rag=rags.get(a.pk, ""), last_updated=a.last_updated)
+        for a in actions
+    ]
 
 
 def key_action_get(*, user: User, pk: int) -> KeyAction:
@@ -314,9 +337,27 @@ def _latest_update_ids(end: datetime.datetime | None = None) -> Subquery:
     return Subquery(updates.order_by("-created_at", "-id").values("pk")[:1])
 
 
-def _latest_updates(*, plan: Plan, end: datetime.datetime | None) -> dict[int, ActionUpdate]:
+def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime | None) -> Subquery:
+    """Return the pk of the update each key action's row shows for `quarter` (written by `end`, when given).
+
+    The latest update for the quarter itself; without one, the latest for an earlier quarter, which the
+    row marks as such. An update for a later quarter is never shown, however recent.
+    """
     updates = ActionUpdate.objects.filter(
-        key_action__objective__theme__plan=plan, pk=_latest_update_ids(end)
+        Q(financial_year__lt=quarter.financial_year)
+        | Q(financial_year=quarter.financial_year, quarter__lte=quarter.quarter),
+        key_action=OuterRef("key_action"),
+    )
+    if end is not None:
+        updates = updates.filter(created_at__lte=end)
+    return Subquery(updates.order_by("-financial_year", "-quarter", "-created_at", "-id").values("pk")[:1])
+
+
+def _narrative_updates(
+    *, plan: Plan, quarter: FinancialQuarter, end: datetime.datetime | None
+) -> dict[int, ActionUpdate]:
+    updates = ActionUpdate.objects.filter(
+        key_action__objective__theme__plan=plan, pk=_narrative_update_ids(quarter=quarter, end=end)
     ).select_related("author")
     return {update.key_action_id: update for update in updates}
 
@@ -345,7 +386,10 @@ class ReportThemes:
 
 
 def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: datetime.date | None) -> ReportThemes:
-    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and latest update as at `as_at`.
+    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at`.
+
+    Each row's `latest_update` is the latest update for `quarter` or, without one, for an earlier quarter
+    (never a later one); its `for_quarter` tells which.
 
     Six queries whatever the size of the plan (seven as at a date: the key actions' owners).
     """
@@ -366,7 +410,7 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
         owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
         for action in actions:
             action.owner = owners.get(action.owner_id)
-    updates = _latest_updates(plan=plan, end=end)
+    updates = _narrative_updates(plan=plan, quarter=quarter, end=end)
     year_rags: dict[int, dict[int, str]] = {}
     previous_rags: dict[int, str] = {}
     previous = quarter.previous
@@ -409,15 +453,3 @@ def report_quarters_with_news(*, plan: Plan) -> list[FinancialQuarter]:
         .values_list("financial_year", "quarter")
     )
     return sorted(FinancialQuarter(year, quarter) for year, quarter in rags.union(updates))
-
-
-def report_quarter_default(*, plan: Plan, quarters_with_news: list[FinancialQuarter]) -> FinancialQuarter:
-    """Return the quarter a plan's report is about: the latest quarter with a RAG or narrative by its report date.
-
-    A report dated 13 July 2021 reports on Q1 2021/22 (April–June), whose RAGs and narratives it
-    carries; the quarter of the date itself (Q2) would show an empty column. Without any RAG or
-    narrative by then, the quarter of the report date (or of today, for a plan without one).
-    """
-    day = plan.report_date or timezone.localdate()
-    by_then = FinancialQuarter(financial_year_of(day), quarter_of(day))
-    return max((q for q in quarters_with_news if q <= by_then), default=by_then)

@@ -126,6 +126,20 @@ def _key_action_version_bump(key_action_id: int) -> None:
     KeyAction.objects.filter(pk=key_action_id).update(version=F("version") + 1, updated_at=timezone.now())
 
 
+def plan_save(*, user: User, plan: Plan) -> Plan:
+    """Validate and save a plan edited as a whole (the admin), its history recording `user`; return it."""
+    with transaction.atomic():
+        _save(plan, user=user)
+    return plan
+
+
+def plan_delete(*, user: User, plan: Plan) -> None:
+    """Delete a plan with everything in it; its history records who did it."""
+    with transaction.atomic():
+        plan._history_user = user
+        plan.delete()
+
+
 def key_action_save(*, user: User, key_action: KeyAction) -> KeyAction:
     """Validate and save a key action edited as a whole (the admin); return it, its version moved on."""
     with transaction.atomic():

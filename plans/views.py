@@ -10,12 +10,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.views.generic import FormView, TemplateView
 
-from core.calendar import current_quarter, financial_year_label, financial_year_of
+from core.calendar import FinancialQuarter, financial_year_label
 from core.locking import EditConflict
 from core.views import RowPermissionRequiredMixin
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
 from plans.panels import objective_rows
+
+UPDATE_SAVED_MESSAGE = "Your update was saved."
+UPDATE_FOR_OTHER_QUARTER_MESSAGE = (
+    "This update is for {chosen}; it will appear on the {chosen} report, not the current {reporting} report. "
+    "If you meant it for {reporting}, add an update for {reporting} as well."
+)
 
 
 class PlanListView(LoginRequiredMixin, TemplateView):
@@ -31,7 +37,7 @@ class PlanDetailView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         plan = selectors.plan_get(user=self.request.user, slug=self.kwargs["slug"])
         years = selectors.plan_financial_years(plan=plan)
-        default_year = financial_year_of(plan.report_date) if plan.report_date else current_quarter().financial_year
+        default_year = selectors.plan_reporting_quarter(plan).financial_year
         try:
             year = int(self.request.GET.get("year", default_year))
         except ValueError:
@@ -56,15 +62,10 @@ class MyActionsView(LoginRequiredMixin, TemplateView):
     template_name = "plans/my_actions.html"
 
     def get_context_data(self, **kwargs):
-        quarter = current_quarter()
-        return super().get_context_data(
-            rows=selectors.my_actions(
-                user=self.request.user, financial_year=quarter.financial_year, quarter=quarter.quarter
-            ),
-            financial_year_label=financial_year_label(quarter.financial_year),
-            quarter=quarter.quarter,
-            **kwargs,
-        )
+        rows = selectors.my_actions(user=self.request.user)
+        quarters = sorted({row.quarter for row in rows})
+        # One reporting quarter for every plan (the usual case) is named once, above the table.
+        return super().get_context_data(rows=rows, quarter=quarters[0] if len(quarters) == 1 else None, **kwargs)
 
 
 class KeyActionDetailView(LoginRequiredMixin, TemplateView):
@@ -96,13 +97,20 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
         return permissions.can_edit_key_action(self.request.user, self.action)
 
     @property
+    def reporting_quarter(self) -> FinancialQuarter:
+        return selectors.plan_reporting_quarter(self.action.objective.theme.plan)
+
+    @property
     def editing(self) -> selectors.KeyActionEditing:
         if not hasattr(self, "_editing"):
-            self._editing = selectors.key_action_editing(key_action=self.action, quarter=current_quarter())
+            self._editing = selectors.key_action_editing(key_action=self.action, quarter=self.reporting_quarter)
         return self._editing
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "reporting_quarter": self.reporting_quarter}
+
     def get_initial(self):
-        quarter = current_quarter()
+        quarter = self.reporting_quarter
         return {
             "version": self.action.version,
             "financial_year": quarter.financial_year,
@@ -130,7 +138,7 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             self.action.refresh_from_db()
             data = self.request.POST.copy()
             data["version"] = str(self.action.version)
-            form = self.get_form_class()(data=data)
+            form = self.get_form_class()(data=data, reporting_quarter=self.reporting_quarter)
             form.is_valid()
             form.add_error(None, conflict.message)
             return self.form_invalid(form, conflict=True)
@@ -138,7 +146,11 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             for message in error.messages:
                 form.add_error(None, message)
             return self.form_invalid(form)
-        messages.success(self.request, "Your update was saved.")
+        messages.success(self.request, UPDATE_SAVED_MESSAGE)
+        chosen, reporting = FinancialQuarter(data["financial_year"], data["quarter"]), self.reporting_quarter
+        if chosen != reporting:
+            message = UPDATE_FOR_OTHER_QUARTER_MESSAGE.format(chosen=chosen.label, reporting=reporting.label)
+            messages.warning(self.request, message)
         return HttpResponseRedirect(self.action.get_absolute_url())
 
     def form_invalid(self, form, conflict: bool = False):
@@ -149,5 +161,6 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             action=self.action,
             plan=self.action.objective.theme.plan,
             latest_update=self.editing.latest_update,
+            reporting_quarter=self.reporting_quarter,
             **kwargs,
         )

@@ -98,7 +98,7 @@ def report_request(*, user, query) -> ReportRequest:
         request.notices.append(NO_PLAN_MESSAGE)
         return request
     request.quarters_with_news = plan_selectors.report_quarters_with_news(plan=plan)
-    default = plan_selectors.report_quarter_default(plan=plan, quarters_with_news=request.quarters_with_news)
+    default = plan_selectors.plan_reporting_quarter(plan)
     request.quarter, readable = _parse_quarter(query, default)
     if not readable:
         request.notices.append(QUARTER_UNREADABLE_MESSAGE.format(quarter=default.label))

@@ -201,15 +201,23 @@ def assert_no_serious_violations(page: Page, *, exclude: list[str] | None = None
 
 @pytest.fixture
 def plan_actions(head_of_service, other_head_of_service, sro):
-    """A plan reported this quarter with one key action owned by each head of service.
+    """A plan reporting on this quarter (its reporting quarter set so) with one key action owned by each head of
+    service.
 
     Returns a dict: plan, becky_action (owned by becky.thompson), rachel_action (rachel.setter).
     """
     from django.utils import timezone
 
+    from core.calendar import current_quarter
     from tests.factories import KeyActionFactory, ObjectiveFactory, PlanFactory, ThemeFactory
 
-    plan = PlanFactory(title="Children's Services Improvement Plan", slug="e2e-plan", report_date=timezone.localdate())
+    plan = PlanFactory(
+        title="Children's Services Improvement Plan",
+        slug="e2e-plan",
+        report_date=timezone.localdate(),
+        reporting_year=current_quarter().financial_year,
+        reporting_quarter=current_quarter().quarter,
+    )
     theme = ThemeFactory(plan=plan, number=1, title="Leadership, management and governance")
     objective = ObjectiveFactory(theme=theme, lead_officer="Becky Thompson", description="Strengthen front door")
     becky_action = KeyActionFactory(

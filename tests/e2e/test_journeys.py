@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.calendar import current_quarter, financial_year_label
+from core.calendar import FinancialQuarter, current_quarter, financial_year_label
 from plans.models import QuarterRag
 from tests.e2e.conftest import kpi_workbook, sign_in, sign_out, url
 
@@ -21,13 +21,19 @@ def action_row(page: Page, description: str):
     return page.locator("table.table-plan tbody tr").filter(has_text=description)
 
 
-def write_update(page: Page, *, rag: str) -> None:
-    """Fill and save the update form open on the page, for this quarter (the form's default)."""
-    year, quarter = current_quarter().financial_year, current_quarter().quarter
+def write_update(page: Page, *, rag: str, default: FinancialQuarter, chosen: FinancialQuarter | None = None) -> None:
+    """Fill and save the update form open on the page: it opens on `default` (the plan's reporting quarter);
+    the update is for `chosen` when given."""
     expect(page.get_by_role("heading", name="Update key action")).to_be_visible()
     # Required fields' labels end with crispy's asterisk ("Quarter*").
-    expect(page.get_by_role("combobox", name=re.compile(r"^Financial year"))).to_have_value(str(year))
-    expect(page.get_by_role("combobox", name=re.compile(r"^Quarter"))).to_have_value(str(quarter))
+    year_box = page.get_by_role("combobox", name=re.compile(r"^Financial year"))
+    quarter_box = page.get_by_role("combobox", name=re.compile(r"^Quarter"))
+    expect(year_box).to_have_value(str(default.financial_year))
+    expect(quarter_box).to_have_value(str(default.quarter))
+    expect(page.get_by_text(f"The current report is for {default.label}.")).to_be_visible()
+    if chosen is not None:
+        year_box.select_option(str(chosen.financial_year))
+        quarter_box.select_option(str(chosen.quarter))
     page.get_by_label(rag, exact=True).check()
     page.get_by_label("Progress").fill(PROGRESS)
     page.get_by_label("Next steps").fill(NEXT_STEPS)
@@ -45,7 +51,7 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
     expect(page.get_by_role("row").filter(has_text="Recruit permanent social work")).to_have_count(0)
     mine.get_by_role("link", name=re.compile(r"^Add update")).click()
 
-    write_update(page, rag="Amber")
+    write_update(page, rag="Amber", default=current_quarter())
 
     expect(page).to_have_url(url(live_server, plan_actions["becky_action"].get_absolute_url()))
     expect(page.get_by_role("status")).to_have_text("Your update was saved.")
@@ -57,7 +63,7 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
     ).rag == ("amber")
     sign_out(page)
 
-    # The SRO lands on the highlight report, which is about the plan's latest quarter with news.
+    # The SRO lands on the highlight report, which is about the plan's reporting quarter.
     sign_in(page, live_server, "sro")
     expect(page).to_have_url(url(live_server, "/"))
     expect(page.get_by_role("heading", name=f"At a glance: Q{quarter} {financial_year_label(year)}")).to_be_visible()
@@ -79,7 +85,8 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
 
 
 def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_chooses(page, live_server, demo):
-    """On the real 2021 plan: the report opens on Q1 2021/22 (its report date), the SRO picks this quarter."""
+    """On the real 2021 plan: the form and the report open on Q1 2021/22 (from its report date); the head of
+    service writes for this quarter instead, is told which report it appears on, and the SRO picks it."""
     year, quarter = current_quarter().financial_year, current_quarter().quarter
     sign_in(page, live_server, "becky.thompson")
     page.goto(url(live_server, "/my-actions/"))
@@ -87,8 +94,13 @@ def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_choo
     action_link = first.get_by_role("rowheader").get_by_role("link")
     action_pk = int(re.search(r"/actions/(\d+)/", action_link.get_attribute("href")).group(1))
     first.get_by_role("link", name=re.compile("^Add update")).click()
-    write_update(page, rag="Red")
-    expect(page.get_by_role("status")).to_have_text("Your update was saved.")
+    write_update(page, rag="Red", default=FinancialQuarter(2021, 1), chosen=current_quarter())
+    expect(page.get_by_role("status").first).to_have_text("Your update was saved.")
+    label = current_quarter().label
+    expect(page.get_by_role("status").last).to_have_text(
+        f"This update is for {label}; it will appear on the {label} report, not the current Q1 2021/22 report. "
+        f"If you meant it for Q1 2021/22, add an update for Q1 2021/22 as well."
+    )
     sign_out(page)
 
     sign_in(page, live_server, "sro")

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.calendar import financial_year_label, financial_year_of, quarter_of
+from core.calendar import current_quarter
 from kpis import services as kpi_services
 from kpis.models import MeasureValue, MeasureYear, Polarity, Unit
 from plans import services
@@ -401,9 +401,107 @@ def test_report_links_to_the_pdf_of_the_same_plan_quarter_and_date(signed_in, pl
     assert signed_in.get(link)["Content-Type"] == "application/pdf"
 
 
-def test_plan_without_a_report_date_reports_on_the_current_quarter(signed_in):
+def test_plan_without_a_report_date_reports_on_the_quarter_before_todays(signed_in):
+    # As a dated plan reports on the quarter before its report date's, an undated one reports on the
+    # quarter before today's: the last one finished.
     PlanFactory(slug="undated", title="Undated plan", report_date=None)
-    today = timezone.localdate()
     html = get_report(signed_in, plan="undated")
-    label = f"Q{quarter_of(today)} {financial_year_label(financial_year_of(today))}"
+    label = current_quarter().previous.label
     assert f"Reporting quarter <strong>{label}</strong>" in html
+
+
+# The reporting quarter and each quarter's narrative ---------------------------------------------
+
+
+def test_reporting_quarter_set_on_the_plan_is_the_reports_default(signed_in, plan):
+    plan.reporting_year, plan.reporting_quarter = 2020, 4
+    plan.save()
+    assert "Reporting quarter <strong>Q4 2020/21</strong>" in get_report(signed_in)
+
+
+def _first_action(plan):
+    return KeyAction.objects.filter(objective__theme__plan=plan).order_by("pk").first()
+
+
+def test_a_past_quarters_report_shows_that_quarters_narrative_not_the_newer_one(signed_in, plan):
+    action = _first_action(plan)
+    ActionUpdateFactory(key_action=action, financial_year=2020, quarter=4, progress="Winter words.")
+    ActionUpdateFactory(key_action=action, financial_year=2021, quarter=1, progress="Spring words.")
+
+    past = element_by_id(get_report(signed_in, year=2020, quarter=4), f"action-{action.pk}")
+    assert "Winter words." in past
+    assert "Spring words." not in past
+    assert "No update for" not in past
+    now = element_by_id(get_report(signed_in, year=2021, quarter=1), f"action-{action.pk}")
+    assert "Spring words." in now
+    assert "Winter words." not in now
+
+
+def test_a_late_update_for_an_earlier_quarter_does_not_replace_this_quarters(signed_in, plan):
+    action = _first_action(plan)
+    ActionUpdateFactory(key_action=action, financial_year=2021, quarter=1, progress="Spring words.")
+    ActionUpdateFactory(key_action=action, financial_year=2020, quarter=4, progress="Winter words written late.")
+    row = element_by_id(get_report(signed_in, year=2021, quarter=1), f"action-{action.pk}")
+    assert "Spring words." in row
+    assert "Winter words written late." not in row
+
+
+def test_a_past_quarters_report_as_at_a_date_shows_that_quarters_narrative_as_it_was(signed_in, plan):
+    action = _first_action(plan)
+    ActionUpdateFactory(key_action=action, financial_year=2020, quarter=4, progress="First Q4 words.")
+    backdate_history(JUNE_1)
+    ActionUpdateFactory(key_action=action, financial_year=2020, quarter=4, progress="Second Q4 words.")
+    ActionUpdateFactory(key_action=action, financial_year=2021, quarter=1, progress="Spring words.")
+
+    then = element_by_id(get_report(signed_in, year=2020, quarter=4, as_at="2021-06-30"), f"action-{action.pk}")
+    assert "First Q4 words." in then
+    assert "Second Q4 words." not in then
+    assert "Spring words." not in then
+    now = element_by_id(get_report(signed_in, year=2020, quarter=4), f"action-{action.pk}")
+    assert "Second Q4 words." in now
+    assert "Spring words." not in now
+
+
+def test_a_quarter_without_an_update_says_so_and_marks_the_earlier_one(signed_in, plan):
+    action = _first_action(plan)
+    ActionUpdateFactory(key_action=action, financial_year=2020, quarter=3, progress="Autumn words.")
+    ActionUpdateFactory(key_action=action, financial_year=2021, quarter=1, progress="Spring words.")
+
+    html = get_report(signed_in, year=2020, quarter=4)
+    row = element_by_id(html, f"action-{action.pk}")
+    assert "No update for Q4 2020/21." in row
+    assert "The latest earlier update, for Q3 2020/21:" in row
+    assert "Autumn words." in row
+    assert "Spring words." not in row
+    other = KeyAction.objects.filter(objective__theme__plan=plan).exclude(pk=action.pk).first()
+    assert "No update for Q4 2020/21." in element_by_id(html, f"action-{other.pk}")
+
+
+def test_not_updated_this_quarter_agrees_with_the_narrative_shown(signed_in, plan):
+    # Only a later quarter's words: for Q4 2020/21 the action was not updated, however recent they are.
+    actions = list(KeyAction.objects.filter(objective__theme__plan=plan).order_by("pk"))
+    ActionUpdateFactory(key_action=actions[0], financial_year=2021, quarter=1, progress="Spring words.")
+    ActionUpdateFactory(key_action=actions[1], financial_year=2020, quarter=4, progress="Winter words.")
+    html = get_report(signed_in, year=2020, quarter=4)
+    assert re.search(r'href="#glance-not-updated">1<', html)
+    listed = element_by_id(html, "glance-not-updated", tag="dl")
+    assert f'href="#action-{actions[0].pk}"' in listed
+    assert "never updated" in listed
+    assert f'href="#action-{actions[1].pk}"' not in listed
+
+
+@pytest.mark.parametrize("scale", [pytest.param(1, id="Torbay size"), pytest.param(3, id="three times Torbay")])
+@pytest.mark.parametrize("as_at", [pytest.param(False, id="now"), pytest.param(True, id="as at today")])
+def test_a_past_quarters_report_runs_a_fixed_number_of_queries(client, sro, scale, as_at, django_assert_num_queries):
+    from tests.report.builders import build_plan
+    from tests.report.test_report_queries import REPORT_AS_AT_QUERIES, REPORT_QUERIES
+
+    plan = build_plan(slug="sized", scale=scale)
+    for action in KeyAction.objects.filter(objective__theme__plan=plan)[: 5 * scale]:
+        ActionUpdateFactory(key_action=action, financial_year=2020, quarter=4)
+    client.force_login(sro)
+    params = {"year": 2020, "quarter": 4, **({"as_at": timezone.localdate().isoformat()} if as_at else {})}
+    with django_assert_num_queries(REPORT_AS_AT_QUERIES if as_at else REPORT_QUERIES):
+        response = client.get(reverse("report"), params)
+    assert response.status_code == 200
+    assert response.content.count(b"No update for Q4 2020/21.") == 64 * scale - 5 * scale
