@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.html import strip_tags
 from simple_history.models import HistoricalRecords
 
 from core.calendar import FinancialQuarter, financial_year_label
@@ -262,6 +263,11 @@ class QuarterRag(models.Model):
         return f"{financial_year_label(self.financial_year)} Q{self.quarter}: {self.get_rag_display()}"
 
 
+# A narrative longer than this many words is cut on the report (each part to a third of it) with a
+# link to the action's page, where it is shown in full: about a third of a screen per action.
+REPORT_NARRATIVE_WORDS = 120
+
+
 class ActionUpdate(SanitizedHtmlMixin, models.Model):
     """A dated narrative update on a key action: progress, barriers, next steps. Never edited."""
 
@@ -309,6 +315,16 @@ class ActionUpdate(SanitizedHtmlMixin, models.Model):
     @property
     def quarter_label(self) -> str:
         return self.for_quarter.label
+
+    @property
+    def word_count(self) -> int:
+        """Return how many words progress, barriers and next steps hold together."""
+        return sum(len(strip_tags(getattr(self, name)).split()) for name in self.html_fields)
+
+    @property
+    def is_long(self) -> bool:
+        """Whether the report shows it cut, with a link to the whole update on the action's page."""
+        return self.word_count > REPORT_NARRATIVE_WORDS
 
 
 class KeyPriority(models.Model):

@@ -239,3 +239,30 @@ def test_the_pdf_leaves_the_rag_check_to_the_screen(demo, sro, rf):
     html = "".join(view.report_context_data()["panels"])
     assert "rated &#x27;red&#x27;" in html or "rated 'red'" in html
     assert "theme-rag-check" not in html
+
+
+def test_a_long_narrative_is_cut_on_the_report_and_whole_on_the_action_page(report_html, client):
+    from plans.models import ActionUpdate
+
+    update = ActionUpdate.objects.get(progress__contains="Learning Academy has undertaken a dip sample")
+    assert update.is_long, "the seed's narrative on supervision dip sampling is long"
+    ending = "Dip sampling templates have been produced"  # words beyond the first 40 of its progress
+    row = element_by_id(report_html, f"action-{update.key_action_id}")
+    assert "Learning Academy has undertaken a dip sample" in row
+    assert ending not in row
+    link = re.search(r'<a href="([^"]+)">Read the whole update', row)
+    assert link, "the cut narrative links to the whole update"
+    assert link.group(1) == reverse("plans:action_detail", kwargs={"pk": update.key_action_id}) + f"#update-{update.pk}"
+
+    action_page = client.get(link.group(1).split("#")[0]).content.decode()
+    assert f'id="update-{update.pk}"' in action_page
+    assert ending in action_page
+
+
+def test_a_short_narrative_is_shown_whole_on_the_report(report_html):
+    from plans.models import ActionUpdate
+
+    update = ActionUpdate.objects.get(progress__contains="LNA meetings diarised")
+    assert not update.is_long
+    row = element_by_id(report_html, f"action-{update.key_action_id}")
+    assert "Read the whole update" not in row
