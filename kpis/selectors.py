@@ -26,6 +26,7 @@ from kpis.rag import Targets, targets_for_month, targets_for_year, value_rag
 from kpis.trend import Trend, value_trend
 from plans import permissions
 from plans.models import Plan, Theme
+from plans.selectors import plan_reporting_quarter
 
 BENCHMARK_KIND_ORDER = {kind: index for index, kind in enumerate(BenchmarkKind.values)}
 BENCHMARK_SHORT_LABELS = {
@@ -219,9 +220,10 @@ def _as_at(history: QuerySet, *, as_at: datetime.datetime, key: str) -> dict[int
 
 
 def _current_year(plan: Plan, data: Iterable[_MeasureData]) -> int:
-    """Return the report's financial year: the plan's report date, else its latest month with a figure."""
-    if plan.report_date:
-        return financial_year_of(plan.report_date)
+    """Return the plan's financial year: its reporting quarter's when it has a report date or a quarter
+    set, else the year of its latest month with a figure."""
+    if plan.report_date or plan.reporting_quarter_set is not None:
+        return plan_reporting_quarter(plan).financial_year
     months = [v.month for d in data for v in d.values]
     return financial_year_of(max(months) if months else timezone.localdate())
 
@@ -397,19 +399,24 @@ def _theme_table(
 
 
 def measure_tables_for_plan(
-    *, plan: Plan, as_at: datetime.date | None = None, months_of_year: int | None = None
+    *,
+    plan: Plan,
+    as_at: datetime.date | None = None,
+    months_of_year: int | None = None,
+    financial_year: int | None = None,
 ) -> list[ThemeTable]:
     """Return one ThemeTable per theme with measures, in 4 queries; `as_at` (a day) shows figures as they
     stood at its end, and `months_of_year` (a financial year) keeps only that year's month columns (the
     sparkline too, so the chart draws only the figures in its row; trends and year figures still read
-    every month).
+    every month). `financial_year` is the year whose targets, year to date and previous year's final
+    figures are shown (the report's year; the plan's reporting year unless given).
 
     With `as_at`, monthly values and yearly figures come from their history (the latest record at or
     before `as_at`; rows deleted by then are left out). Measures and benchmarks keep no history and
     are shown as they are now.
     """
     data = _measure_data(plan=plan, as_at=end_of_day(as_at) if as_at else None)
-    current_year = _current_year(plan, data)
+    current_year = financial_year if financial_year is not None else _current_year(plan, data)
     by_theme: dict[int, list[_MeasureData]] = defaultdict(list)
     themes: dict[int, Theme] = {}
     for item in data:

@@ -78,7 +78,12 @@ class ReportContext:
     @cached_property
     def measure_tables(self) -> dict[int, ThemeTable]:
         """The KPI tables by theme pk."""
-        tables = measure_tables_for_plan(plan=self.plan, as_at=self.as_at, months_of_year=self.months_of_year)
+        tables = measure_tables_for_plan(
+            plan=self.plan,
+            as_at=self.as_at,
+            months_of_year=self.months_of_year,
+            financial_year=self.quarter.financial_year,
+        )
         return {table.theme.pk: table for table in tables}
 
     @cached_property

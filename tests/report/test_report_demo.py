@@ -108,6 +108,10 @@ def test_a_past_years_report_shows_that_years_months(demo, client, sro):
     assert months[0] == "Jul 20"  # the first month with figures in 2020/21
     assert months[-1] == "Mar 21"
     assert "Apr 21" not in months
+    # The year figures are that year's too: the year before's final outturn and 2020/21's year to date.
+    head = re.search(r'id="theme-1-heading".*?</thead>', html, re.S).group(0)
+    assert "Final 2019/20" in head
+    assert "Year to date 2020/21" in head
 
 
 def test_the_word_paper_shows_every_month(demo, client, sro):
