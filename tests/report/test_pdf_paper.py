@@ -252,7 +252,7 @@ def test_the_first_page_has_the_contents_and_each_entry_links_to_its_headings_pa
     assert _internal_links(root) == {title: {bookmarks[title]} for title in built.sections}
     text = re.sub(r"\s+", " ", " ".join(_text_by_page(built.path)[:3]))
     for number, title in enumerate(built.sections, start=1):
-        printed = re.search(rf"{number}\. {re.escape(title)} \.+ (\d+)", text)
+        printed = re.search(rf"{number}\. {re.escape(title)} ?\.+ (\d+)", text)
         assert printed, f"contents entry {number}. {title} is missing"
         assert int(printed[1]) == bookmarks[title]
 
