@@ -2,6 +2,8 @@
 
 The same content and order as the page and the PDF, from the same ReportContext: headings are Word
 heading styles, tables are Word tables whose header rows repeat on every page, and a RAG is its word.
+A contents list after the status line links to each section and theme; a KPI table too wide for the
+page is cut into parts as on the PDF (report.paper).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kpis.cells import target_cells
 from plans.panels import THEME_NUMBER_WORDS, objective_rows
 from report.context import ReportContext
 from report.panels import RAG_WORDS, at_a_glance
+from report.paper import ThemeTablePart, kpi_table_parts
 
 _BLOCK_END = re.compile(r"</(p|li|ul|ol)>|<br\s*/?>", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"<li[^>]*>", re.IGNORECASE)
@@ -57,9 +60,29 @@ class _Paper:
         self.document.core_properties.title = title
         self.document.core_properties.language = "en-GB"
         self.document.styles["Normal"].font.size = Pt(9)
+        self.contents: list[tuple[str, str, object]] = []  # (text, bookmark, heading paragraph) of each section
 
     def heading(self, text: str, level: int) -> None:
-        self.document.add_heading(text, level=level)
+        paragraph = self.document.add_heading(text, level=level)
+        if level == 1:
+            bookmark = f"section_{len(self.contents) + 1}"
+            _bookmark(paragraph, bookmark, number=len(self.contents) + 1)
+            self.contents.append((text, bookmark, paragraph))
+
+    def insert_contents(self) -> None:
+        """Put the contents, a list linking to each section's heading, before the first section."""
+        if not self.contents:
+            return
+        first = self.contents[0][2]
+        first.insert_paragraph_before("Contents", style="TOC Heading")
+        for text, bookmark, _ in self.contents:
+            _internal_link(first.insert_paragraph_before(style="List Number"), text, bookmark)
+
+    def label(self, text: str) -> None:
+        """Add a bold line kept on the page of what follows it (a table's title)."""
+        paragraph = self.document.add_paragraph()
+        paragraph.add_run(text).bold = True
+        paragraph.paragraph_format.keep_with_next = True
 
     def paragraphs(self, value: str, *, empty: str = "") -> None:
         for text in html_paragraphs(value) or ([empty] if empty else []):
@@ -119,6 +142,34 @@ def _repeat_as_header(row) -> None:
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(header)
+
+
+def _bookmark(paragraph, name: str, *, number: int) -> None:
+    """Mark a paragraph as the bookmark `name`, the target of the contents' links."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
+    paragraph._p.append(end)
+
+
+def _internal_link(paragraph, text: str, bookmark: str) -> None:
+    """Add `text` to a paragraph as a link to a bookmark in the same document."""
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), bookmark)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    style = OxmlElement("w:rStyle")
+    style.set(qn("w:val"), "Hyperlink")
+    props.append(style)
+    run.append(props)
+    run_text = OxmlElement("w:t")
+    run_text.text = text
+    run.append(run_text)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 def _update_text(update) -> str:
@@ -213,24 +264,32 @@ def _cell(figure) -> str:
     return f"{figure.display} {_rag_word(rag)}" if rag and getattr(figure, "has_figure", True) else figure.display
 
 
-def _measure_cells(row) -> list[str]:
-    figures = [row.prior, *row.cells, row.final, row.year_to_date]
+def _measure_headings(part: ThemeTablePart) -> list[str]:
+    opening = [part.prior_label] if part.part.is_first else []
+    closing = [part.final_label, part.year_to_date_label, "Target min", "Target upper", "Trend"]
+    months = [date_format(month, "M y") for month in part.months]
+    return ["Ref", "Performance measure", *opening, *months, *(closing if part.part.is_last else [])]
+
+
+def _measure_cells(row, part: ThemeTablePart) -> list[str]:
+    opening = [_cell(row.prior)] if part.part.is_first else []
     # A target in words only ("TBC") is written once, under Min, as the page spans it across Min and Upper.
     targets = target_cells(target_min=row.target_min, target_upper=row.target_upper, target_text=row.target_text)
     target_min, target_upper = targets[0].text, targets[1].text if len(targets) > 1 else ""
-    return [row.measure.ref, row.measure.title, *map(_cell, figures), target_min, target_upper, row.reported_trend]
+    closing = [_cell(row.final), _cell(row.year_to_date), target_min, target_upper, row.reported_trend]
+    closing = closing if part.part.is_last else []
+    return [row.measure.ref, row.measure.title, *opening, *map(_cell, row.cells), *closing]
 
 
 def _measures(paper: _Paper, table) -> None:
     paper.heading("Performance measures", 2)
-    months = [date_format(month, "M y") for month in table.months]
-    headings = [
-        "Ref", "Performance measure", table.prior_label, *months, table.final_label, table.year_to_date_label,
-        "Target min", "Target upper", "Trend",
-    ]  # fmt: skip
-    # Ref and the measure's name get room; every figure column shares the rest.
-    widths = [4, 14, *[82 / (len(headings) - 2)] * (len(headings) - 2)]
-    paper.table(headings, [_measure_cells(row) for row in table.rows], widths=widths, font_size=6)
+    for part in kpi_table_parts(table):
+        if part.part.count > 1:
+            paper.label(f"Performance measures, {part.part.label}")
+        headings = _measure_headings(part)
+        # Ref and the measure's name get room; every figure column shares the rest.
+        widths = [4, 14, *[82 / (len(headings) - 2)] * (len(headings) - 2)]
+        paper.table(headings, [_measure_cells(row, part) for row in part.rows], widths=widths, font_size=6)
 
 
 def _theme(paper: _Paper, report_context: ReportContext, block) -> None:
@@ -268,4 +327,5 @@ def report_docx(*, report_context: ReportContext, title: str, status_line: str) 
     _risk_register(paper, report_context)
     for block in report_context.themes.blocks:
         _theme(paper, report_context, block)
+    paper.insert_contents()
     return paper.save()

@@ -1,8 +1,8 @@
 """Build a plan the size of Torbay's 2021 highlight report, or any multiple of it, fast (tests and bench).
 
-Torbay's size: 4 themes, about 65 key actions, about 60 measures of 11 months, 10 risks. Rows are
-bulk-created, with their history where the model keeps one, so the report "as at" a date has the
-same kind of data to read as a plan edited through the pages.
+Torbay's size: 4 themes, about 65 key actions, about 60 measures of 11 months (`months` gives more or
+fewer), 10 risks. Rows are bulk-created, with their history where the model keeps one, so the report
+"as at" a date has the same kind of data to read as a plan edited through the pages.
 """
 
 from __future__ import annotations
@@ -33,13 +33,23 @@ THEMES = 4
 OBJECTIVES_PER_THEME = 4
 ACTIONS_PER_OBJECTIVE = 4  # 64 key actions at Torbay's size
 MEASURES_PER_THEME = 15  # 60 measures
-MONTHS = [datetime.date(2020, 7, 1), *(datetime.date(2020 + (m < 7), m, 1) for m in (8, 9, 10, 11, 12, 1, 2, 3, 4, 5))]
+LAST_MONTH = datetime.date(2021, 5, 1)
+MONTHS_SHOWN = 11  # July 2020 to May 2021, as the seed
 RISKS = 10
 RAG_CYCLE = (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.AMBER, Rag.GREEN)
 
 
-def build_plan(*, slug: str, scale: int = 1, owner: User | None = None, recorded_at=None) -> Plan:
-    """Create a plan `scale` times Torbay's size (themes, objectives, actions, measures, risks); return it."""
+def months_to_may_2021(count: int) -> list[datetime.date]:
+    """Return the first days of the `count` months that end with May 2021, oldest first."""
+    ordinal = LAST_MONTH.year * 12 + LAST_MONTH.month - 1
+    return [datetime.date(n // 12, n % 12 + 1, 1) for n in range(ordinal - count + 1, ordinal + 1)]
+
+
+def build_plan(
+    *, slug: str, scale: int = 1, owner: User | None = None, recorded_at=None, months: int = MONTHS_SHOWN
+) -> Plan:
+    """Create a plan `scale` times Torbay's size (themes, objectives, actions, measures, risks), each measure
+    with a figure for each of `months` months to May 2021; return it."""
     recorded_at = recorded_at or timezone.now()
     owner = (
         owner
@@ -150,7 +160,7 @@ def build_plan(*, slug: str, scale: int = 1, owner: User | None = None, recorded
         [
             MeasureValue(measure=measure, month=month, value=Decimal(70 + (i + j) % 25))
             for i, measure in enumerate(measures)
-            for j, month in enumerate(MONTHS)
+            for j, month in enumerate(months_to_may_2021(months))
         ],
         MeasureValue,
         default_date=recorded_at,

@@ -1,4 +1,5 @@
-"""The Word version of the demo report: the same sections in the same order, real headings and tables."""
+"""The Word version of the report: the same sections in the same order, real headings and tables, a contents
+that links to them, and KPI tables too wide for the page cut into parts; at ten times Torbay's size too."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.html import strip_tags
 from docx.oxml.ns import qn
 
 from plans.models import ActionUpdate, Theme
+from tests.report.builders import build_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,72 @@ def test_a_target_in_words_is_written_once_in_the_word_table(word):
     )
     assert placements.count("TBC") == 1
     assert placements[-3:] == ["TBC", "", "↑"]
+
+
+def _level_one_headings(document) -> list:
+    return [p for p in document.paragraphs if p.style.name == "Heading 1"]
+
+
+def test_the_contents_lists_every_section_and_theme_and_links_to_its_heading(word):
+    paragraphs = word.paragraphs
+    start = next(n for n, p in enumerate(paragraphs) if p.style.name == "TOC Heading")
+    assert paragraphs[start].text == "Contents"
+    assert paragraphs[start - 1].text.startswith("Reporting quarter Q1 2021/22")
+    entries = [p for p in paragraphs[start + 1 :] if p.style.name == "List Number"]
+    headings = _level_one_headings(word)
+    assert [p.text for p in entries] == [p.text for p in headings]
+    assert len(entries) == 7 + 4  # at a glance, the six sections of the seed, the four themes
+    for entry, heading in zip(entries, headings, strict=True):
+        anchor = entry._p.find(qn("w:hyperlink")).get(qn("w:anchor"))
+        assert heading._p.find(qn("w:bookmarkStart")).get(qn("w:name")) == anchor
+
+
+def _docx(client, user, slug: str):
+    client.force_login(user)
+    response = client.get(reverse("report_docx"), {"plan": slug})
+    assert response.status_code == 200
+    return docx.Document(io.BytesIO(response.content))
+
+
+def _kpi_tables(document) -> list:
+    return [t for t in document.tables if t.rows[0].cells[1].text == "Performance measure"]
+
+
+def _header(table) -> list[str]:
+    return [cell.text for cell in table.rows[0].cells]
+
+
+def test_a_kpi_table_of_24_months_is_cut_into_financial_years_each_with_ref_and_measure(client, sro):
+    build_plan(slug="wide", months=24)
+    document = _docx(client, sro, "wide")
+    tables = _kpi_tables(document)
+    assert len(tables) == 3 * 4
+    first, middle, last = (_header(t) for t in tables[:3])
+    assert first == ["Ref", "Performance measure", "2019/20", "Jun 19", "Jul 19", "Aug 19", "Sep 19", "Oct 19",
+                     "Nov 19", "Dec 19", "Jan 20", "Feb 20", "Mar 20"]  # fmt: skip
+    assert middle[:3] == ["Ref", "Performance measure", "Apr 20"]
+    assert middle[-1] == "Mar 21"
+    assert len(middle) == 2 + 12
+    assert last == ["Ref", "Performance measure", "Apr 21", "May 21", "Final 2020/21", "Year to date 2021/22",
+                    "Target min", "Target upper", "Trend"]  # fmt: skip
+    assert all(t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for t in tables)
+    labels = [p.text for p in document.paragraphs if p.text.startswith("Performance measures, part")]
+    assert labels[:3] == [
+        "Performance measures, part 1 of 3: June 2019 to March 2020 "
+        "(outturns, targets, trend and benchmarks in part 3)",
+        "Performance measures, part 2 of 3: April 2020 to March 2021 "
+        "(outturns, targets, trend and benchmarks in part 3)",
+        "Performance measures, part 3 of 3: April 2021 to May 2021",
+    ]
+
+
+def test_ten_times_torbay_opens_with_every_table_and_its_repeating_header_row(client, sro):
+    build_plan(slug="large", scale=10)
+    document = _docx(client, sro, "large")
+    # At a glance, key priorities, medium term developments, risks, RAG guidance; measures and actions per theme.
+    assert len(document.tables) == 5 + 2 * 40
+    assert all(t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None for t in document.tables)
+    kpis = _kpi_tables(document)
+    assert len(kpis) == 40
+    assert sum(len(t.rows) - 1 for t in kpis) == 600
+    assert len(_level_one_headings(document)) == 7 + 40
