@@ -21,58 +21,22 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.calendar import end_of_day, financial_year_label, financial_year_of
 from kpis import charts
-from kpis.models import Benchmark, BenchmarkKind, KpiImport, Measure, MeasureValue, MeasureYear, Unit
+from kpis.formatting import (
+    BENCHMARK_KIND_ORDER,
+    RATE_FOOTNOTE_MARK,
+    benchmark_label,
+    figure_display,
+    month_label,
+    previous_month,
+    same_month_year_before,
+    value_display,
+)
+from kpis.models import Benchmark, KpiImport, Measure, MeasureValue, MeasureYear, Unit
 from kpis.rag import Targets, targets_for_month, targets_for_year, value_rag
 from kpis.trend import Trend, value_trend
 from plans import permissions
 from plans.models import Plan, Theme
 from plans.selectors import plan_reporting_quarter
-
-BENCHMARK_KIND_ORDER = {kind: index for index, kind in enumerate(BenchmarkKind.values)}
-BENCHMARK_SHORT_LABELS = {
-    BenchmarkKind.NATIONAL: "National",
-    BenchmarkKind.STAT_NEIGHBOUR: "Stat neighbours",
-    BenchmarkKind.REGIONAL: "Regional",
-}
-# A figure ending in * is a rate per 10,000 children (the seed's footnote), not the measure's own unit.
-RATE_FOOTNOTE_MARK = "*"
-
-
-# Formatting ---------------------------------------------------------------------------------
-
-
-def value_display(value: Decimal | float | int | None, *, unit: str, decimals: int) -> str:
-    """Return a figure as the report writes it: "9.6%", "2,238", "2.4"; never hides a stored decimal."""
-    if value is None:
-        return ""
-    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    exponent = number.normalize().as_tuple().exponent
-    places = max(decimals, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
-    shown = f"{number:,.{places}f}"
-    return f"{shown}%" if unit == Unit.PERCENTAGE else shown
-
-
-def figure_display(value: Decimal | None, text: str, *, unit: str, decimals: int, note: str = "") -> str:
-    """Return what a cell shows: the text as written if any, else the formatted figure, else why there is none."""
-    return text or value_display(value, unit=unit, decimals=decimals) or note
-
-
-def month_label(month: datetime.date) -> str:
-    return f"{month:%b %Y}"
-
-
-def _previous_month(month: datetime.date) -> datetime.date:
-    return (month - datetime.timedelta(days=1)).replace(day=1)
-
-
-def _year_before(month: datetime.date) -> datetime.date:
-    return month.replace(year=month.year - 1)
-
-
-def benchmark_label(kind: str, period: str) -> str:
-    """Return a benchmark column's heading, e.g. "Stat neighbours to 2021"."""
-    return f"{BENCHMARK_SHORT_LABELS.get(kind, kind)} {period}".strip()
-
 
 # The rows ----------------------------------------------------------------------------------
 
@@ -301,8 +265,8 @@ def _row(
     cells = {value.month: _cell(data, value) for value in data.values}
     with_figures = [cell for cell in cells.values() if cell.has_figure]
     latest = max(with_figures, key=lambda cell: cell.month) if with_figures else None
-    month_before = _previous_month(latest.month) if latest else None
-    year_before = _year_before(latest.month) if latest else None
+    month_before = previous_month(latest.month) if latest else None
+    year_before = same_month_year_before(latest.month) if latest else None
     with_figures_by_month = {month: v for month, v in by_month.items() if v.value is not None}
     current = data.years.get(current_year)
     current_min = current.target_min if current else None
@@ -497,7 +461,7 @@ def _bands(data: _MeasureData, months: Sequence[datetime.date]) -> list[charts.T
         if band is None:
             continue
         last = bands[-1] if bands else None
-        if last and (last.low, last.high) == band and _previous_month(month) == last.last_month:
+        if last and (last.low, last.high) == band and previous_month(month) == last.last_month:
             bands[-1] = charts.TargetBand(last.first_month, month, *band)
         else:
             bands.append(charts.TargetBand(month, month, *band))
@@ -547,8 +511,8 @@ def measure_get_for_detail(*, user: User, pk: int) -> MeasureDetail:
                 text=value.text,
                 target_min=value_display(target_min, unit=measure.unit, decimals=measure.decimals),
                 target_upper=value_display(target_upper, unit=measure.unit, decimals=measure.decimals),
-                vs_previous_month=_trend_against(data, cell, with_figures, _previous_month(value.month)),
-                vs_year_before=_trend_against(data, cell, with_figures, _year_before(value.month)),
+                vs_previous_month=_trend_against(data, cell, with_figures, previous_month(value.month)),
+                vs_year_before=_trend_against(data, cell, with_figures, same_month_year_before(value.month)),
             )
         )
     year_rows = [

@@ -172,10 +172,13 @@ def _internal_link(paragraph, text: str, bookmark: str) -> None:
     paragraph._p.append(link)
 
 
-def _update_text(update) -> str:
+def _update_text(update, quarter) -> str:
+    """Return an update's text as the page shows it for `quarter`: an earlier quarter's update is marked."""
     if update is None:
-        return "No update yet."
+        return f"No update for {quarter.label}."
     parts = []
+    if update.for_quarter != quarter:
+        parts.append(f"No update for {quarter.label}. The latest earlier update, for {update.quarter_label}:")
     for label, value in (
         ("Progress", update.progress),
         ("Barriers", update.barriers),
@@ -184,7 +187,7 @@ def _update_text(update) -> str:
         if value:
             parts.append(f"{label}: " + "\n".join(html_paragraphs(value)))
     who = update.author_name or "Unknown author"
-    parts.append(f"{who}, {_day(update.created_at)} (Q{update.quarter})")
+    parts.append(f"{who}, {_day(update.created_at)} ({update.quarter_label})")
     return "\n".join(parts)
 
 
@@ -311,7 +314,7 @@ def _theme(paper: _Paper, report_context: ReportContext, block) -> None:
             owner = f"Owner: {row.action.owner_name or 'not assigned'}"
             rags = [_rag_word(rag) for rag in row.row.rags]
             rows.append([lead + " ".join(html_paragraphs(objective.description)), f"{action}\n{owner}", *rags,
-                         _update_text(row.latest_update)])  # fmt: skip
+                         _update_text(row.latest_update, report_context.quarter)])  # fmt: skip
     paper.table(
         ["Objective", "Key actions", "Q1", "Q2", "Q3", "Q4", "Narrative"], rows, widths=[20, 24, 6, 6, 6, 6, 32]
     )

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from kpis import charts, selectors, services
+from kpis import charts, formatting, selectors, services
 from kpis.models import KpiImport, Measure, MeasureValue, MeasureYear
 from tests.factories import PlanFactory, ThemeFactory
 from tests.report.helpers import text_of
@@ -161,11 +161,11 @@ def test_measure_figure_has_band_benchmarks_and_prior_year():
 
 
 def test_value_display_follows_unit_and_decimals_without_hiding_a_decimal():
-    assert selectors.value_display(Decimal("9.6000"), unit="percentage", decimals=1) == "9.6%"
-    assert selectors.value_display(Decimal("22.3000"), unit="percentage", decimals=0) == "22.3%"
-    assert selectors.value_display(Decimal("97.0000"), unit="percentage", decimals=0) == "97%"
-    assert selectors.value_display(Decimal("2238"), unit="count", decimals=0) == "2,238"
-    assert selectors.value_display(Decimal("2.5"), unit="audit_score", decimals=1) == "2.5"
+    assert formatting.value_display(Decimal("9.6000"), unit="percentage", decimals=1) == "9.6%"
+    assert formatting.value_display(Decimal("22.3000"), unit="percentage", decimals=0) == "22.3%"
+    assert formatting.value_display(Decimal("97.0000"), unit="percentage", decimals=0) == "97%"
+    assert formatting.value_display(Decimal("2238"), unit="count", decimals=0) == "2,238"
+    assert formatting.value_display(Decimal("2.5"), unit="audit_score", decimals=1) == "2.5"
 
 
 def test_theme_from_another_plan_is_refused(make_measures):

@@ -180,3 +180,20 @@ def test_ten_times_torbay_opens_with_every_table_and_its_repeating_header_row(cl
     assert len(kpis) == 40
     assert sum(len(t.rows) - 1 for t in kpis) == 600
     assert len(_level_one_headings(document)) == 7 + 40
+
+
+def test_a_later_quarters_word_paper_marks_the_earlier_update_as_the_page_does(demo, client):
+    client.force_login(User.objects.get(username="sro"))
+    response = client.get(reverse("report_docx"), {"year": 2021, "quarter": 2})
+    document = docx.Document(io.BytesIO(response.content))
+    narratives = [
+        row.cells[-1].text
+        for table in document.tables
+        for row in table.rows[1:]
+        if table.rows[0].cells[-1].text == "Narrative"
+    ]
+    assert narratives
+    assert all(text.startswith("No update for Q2 2021/22.") for text in narratives), narratives[:3]
+    with_update = [text for text in narratives if "The latest earlier update, for Q1 2021/22:" in text]
+    assert with_update, "the Q1 update is shown, marked as the latest earlier one"
+    assert all("(Q1 2021/22)" in text for text in with_update)
