@@ -1,6 +1,7 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "csp",
+    "axes",
     "core",
     "plans",
     "kpis",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout found while signing in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "torbay_improvement.urls"
@@ -82,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plans.context_processors.roles",
+                "core.context_processors.support",
             ],
         },
     },
@@ -120,6 +125,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in (the app's form and the admin's alike) before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -184,6 +194,24 @@ RISK_BANDS = (
     ("medium", "Medium", 5, 12),
     ("high", "High", 15, 25),
 )
+
+# Sign-in lockout (django-axes). Two counters, each locking at AXES_FAILURE_LIMIT failures within the
+# cool-off: one per username (one attacker guessing one person's password, from however many
+# addresses) and one per client address (one address trying a few passwords on many usernames).
+# A successful sign-in clears the counters it matches.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
+# The client's address: REMOTE_ADDR unless told otherwise. Behind the HTTPS proxy, read the header
+# the proxy sets (e.g. HTTP_X_FORWARDED_FOR,REMOTE_ADDR), or every person shares the proxy's address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR"))
+_proxy_count = os.environ.get("AXES_IPWARE_PROXY_COUNT", "").strip()
+AXES_IPWARE_PROXY_COUNT = int(_proxy_count) if _proxy_count else None
+
+# Who a person asks for help (a locked account, no role yet): shown on those pages, e.g. an address.
+SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "improve-2021")
 
