@@ -102,3 +102,36 @@ def test_a_wrong_password_reads_the_same_whether_or_not_the_account_exists(clien
     unknown = sign_in(client, "nobody-here", "wrong password").context["form"].non_field_errors()
     assert known == unknown
     assert "Please enter a correct username and password" in known[0]
+
+
+@pytest.mark.parametrize("username", ["sro", "becky.thompson", "rachel.setter", "performance", "admin"])
+def test_the_demo_password_passes_the_password_rules_for_each_demo_user(username, settings):
+    from django.contrib.auth.models import User
+    from django.contrib.auth.password_validation import validate_password
+
+    assert settings.DEMO_PASSWORD == RIGHT
+    validate_password(RIGHT, User(username=username))
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        pytest.param("improve-202", id="eleven characters"),
+        pytest.param("password1234", id="a common password"),
+        pytest.param("483920175639", id="only digits"),
+        pytest.param("nancy.meehan1", id="like the username"),
+    ],
+)
+def test_a_weak_password_is_refused(password):
+    from django.contrib.auth.models import User
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        validate_password(password, User(username="nancy.meehan", first_name="Nancy", last_name="Meehan"))
+
+
+def test_passwords_must_have_at_least_twelve_characters():
+    from django.contrib.auth.password_validation import password_validators_help_texts
+
+    assert any("at least 12 characters" in text for text in password_validators_help_texts())
