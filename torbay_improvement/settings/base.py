@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -155,7 +156,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Sessions and cookies (Django's deployment checklist; production.py turns on the HTTPS-only parts).
 SESSION_COOKIE_HTTPONLY = True
+# A session ends 8 hours after signing in however busy (SESSION_COOKIE_AGE), and after
+# SESSION_IDLE_TIMEOUT seconds unused (core.sessions).
 SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
