@@ -16,12 +16,14 @@ from tests.risks.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "sro", "head_of_service", "other_head_of_service", "performance_user", "admin_user_")
-READ = dict.fromkeys(ROLES[1:], 200)
+ROLES = ("anonymous", "no_role", "sro", "head_of_service", "other_head_of_service", "performance_user", "admin_user_")
+SIGNED_IN = ROLES[1:]
+# A signed-in person in no role group reads nothing: every page answers with the no-role page (403).
+READ = {**dict.fromkeys(SIGNED_IN, 200), "no_role": 403}
 
 
 def only(*allowed: str, denied: int = 403) -> dict[str, int]:
-    return {role: 200 if role in allowed else denied for role in ROLES[1:]}
+    return {**{role: 200 if role in allowed else denied for role in SIGNED_IN}, "no_role": 403}
 
 
 # (name, URL builder, expected status per signed-in role). Signed out, every page sends the
@@ -65,13 +67,14 @@ CASES = [
 
 
 @pytest.fixture
-def world(sro, head_of_service, other_head_of_service, performance_user, admin_user_):
+def world(make_user, sro, head_of_service, other_head_of_service, performance_user, admin_user_):
     action = KeyActionFactory(owner=head_of_service, objective__theme__plan__slug="torbay")
     plan = action.objective.theme.plan
     measure = Measure.objects.create(plan=plan, theme=action.objective.theme, ref="2.15", title="Timely assessments")
     MeasureValue.objects.create(measure=measure, month=datetime.date(2021, 5, 1), value=81)
     risk = RiskFactory(plan=plan, owner=sro)
     users = {
+        "no_role": make_user("new.starter"),
         "sro": sro,
         "head_of_service": head_of_service,
         "other_head_of_service": other_head_of_service,
@@ -96,6 +99,8 @@ def test_every_role_on_every_page(client, world, page, url, role, expected):
         assert response["Location"].startswith(reverse("admin:login"))
     else:
         assert response.status_code == expected
+    if role == "no_role":
+        assert "Your account has no role yet." in response.content.decode()
 
 
 def test_nothing_changes_when_a_reader_posts_to_an_edit_form(client, world):
@@ -105,3 +110,45 @@ def test_nothing_changes_when_a_reader_posts_to_an_edit_form(client, world):
     assert client.post(reverse("risks:risk_edit", kwargs={"pk": risk.pk}), {"probability": 1}).status_code == 403
     assert not action.updates.exists()
     assert Risk.objects.get(pk=risk.pk).probability == risk.probability
+
+
+@pytest.fixture
+def new_starter(make_user):
+    return make_user("new.starter")
+
+
+def test_a_person_in_no_role_is_told_whom_to_ask_after_signing_in(client, new_starter, settings):
+    settings.SUPPORT_CONTACT = "servicedesk@example.gov.uk"
+    response = client.post(reverse("login"), {"username": "new.starter", "password": "improve-2021"}, follow=True)
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert (
+        "Your account has no role yet. Ask your improvement lead or administrator (servicedesk@example.gov.uk) "
+        "to give you one." in body
+    )
+    assert 'aria-label="Main"' in body
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "status"),
+    [
+        pytest.param("post", "logout", 302, id="signing out"),
+        pytest.param("get", "no_role", 403, id="the no-role page"),
+        pytest.param("get", "healthz", 200, id="the health check"),
+    ],
+)
+def test_a_person_in_no_role_may_still_open(client, new_starter, method, name, status):
+    client.force_login(new_starter)
+    response = getattr(client, method)(reverse(name))
+    assert response.status_code == status
+
+
+def test_a_group_that_is_no_role_gives_no_access(client, make_user):
+    client.force_login(make_user("book.club", "Book club"))
+    assert client.get(reverse("plans:plan_list")).status_code == 403
+
+
+def test_a_superuser_in_no_group_reads_everything(client, make_user):
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    assert client.get(reverse("plans:plan_list")).status_code == 200
+    assert client.get(reverse("no_role")).status_code == 200

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core.access import no_role
 from core.health import healthz
 from report.views import HighlightReportDocxView, HighlightReportPdfView, HighlightReportView
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("report/docx/", HighlightReportDocxView.as_view(), name="report_docx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/no-role/", no_role, name="no_role"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
