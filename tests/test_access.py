@@ -46,7 +46,7 @@ PAGES = [
     ("risk register", lambda w: reverse("risks:risk_list"), READ),
     ("risk", lambda w: reverse("risks:risk_detail", kwargs={"pk": w["risk"].pk}), READ),
     ("risk edit form", lambda w: reverse("risks:risk_edit", kwargs={"pk": w["risk"].pk}), only("sro", "admin_user_")),
-    # The admin: staff only (others are sent to the admin's login), and the import needs the permission.
+    # The admin: staff only (others are told they need admin access), and the import needs the permission.
     ("admin", lambda w: reverse("admin:index"), only("performance_user", "admin_user_", denied=302)),
     (
         "admin KPI import",
@@ -94,9 +94,12 @@ def test_every_role_on_every_page(client, world, page, url, role, expected):
         assert response.status_code == 302
         assert "login/" in response["Location"]
     elif expected == 302:
-        # Signed in but not staff: the admin asks for a staff login rather than showing anything.
+        # Signed in but not staff: the admin sends them to its door, which says they need admin access.
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+        refused = client.get(response["Location"])
+        assert refused.status_code == 403
+        assert "You need admin access to open the admin." in refused.content.decode()
     else:
         assert response.status_code == expected
     if role == "no_role":
@@ -152,3 +155,43 @@ def test_a_superuser_in_no_group_reads_everything(client, make_user):
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
     assert client.get(reverse("plans:plan_list")).status_code == 200
     assert client.get(reverse("no_role")).status_code == 200
+
+
+def test_a_signed_out_visitor_opening_the_admin_goes_to_the_apps_sign_in(client):
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('login')}?next={reverse('admin:index')}"
+    assert 'action="/accounts/login/"' in response.content.decode()
+
+
+def test_the_admins_login_box_sends_signed_out_visitors_to_the_apps_sign_in(client):
+    response = client.get(reverse("admin:login"), {"next": "/admin/kpis/measure/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/admin/kpis/measure/"
+
+
+def test_the_admins_login_box_will_not_send_anyone_to_another_site(client):
+    response = client.get(reverse("admin:login"), {"next": "https://evil.example/"})
+    assert response["Location"] == f"{reverse('login')}?next={reverse('admin:index')}"
+
+
+def test_staff_at_the_admins_login_box_go_on_to_the_admin(client, performance_user):
+    client.force_login(performance_user)
+    response = client.get(reverse("admin:login"), {"next": "/admin/kpis/measure/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/kpis/measure/"
+
+
+def test_a_non_staff_person_opening_the_admin_is_told_they_need_admin_access(client, sro):
+    client.force_login(sro)
+    response = client.get(reverse("admin:index"), follow=True)
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "You need admin access to open the admin." in body
+    assert 'aria-label="Main"' in body
+    assert 'name="password"' not in body  # not the admin's own login box
+
+
+def test_posting_a_password_to_the_admins_login_signs_no_one_in(client, admin_user_):
+    response = client.post(reverse("admin:login"), {"username": "admin", "password": "improve-2021"})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
