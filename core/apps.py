@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -22,3 +23,6 @@ class CoreConfig(AppConfig):
         # After every app's migrations: the role groups exist and hold the permissions each app
         # grants them, on a production database as much as on the demo.
         post_migrate.connect(_ensure_roles, dispatch_uid="core.ensure_roles")
+        from core.sessions import session_clocks_start
+
+        user_logged_in.connect(session_clocks_start, dispatch_uid="core.session_clocks_start")

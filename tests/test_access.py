@@ -16,12 +16,14 @@ from tests.risks.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "sro", "head_of_service", "other_head_of_service", "performance_user", "admin_user_")
-READ = dict.fromkeys(ROLES[1:], 200)
+ROLES = ("anonymous", "no_role", "sro", "head_of_service", "other_head_of_service", "performance_user", "admin_user_")
+SIGNED_IN = ROLES[1:]
+# A signed-in person in no role group reads nothing: every page answers with the no-role page (403).
+READ = {**dict.fromkeys(SIGNED_IN, 200), "no_role": 403}
 
 
 def only(*allowed: str, denied: int = 403) -> dict[str, int]:
-    return {role: 200 if role in allowed else denied for role in ROLES[1:]}
+    return {**{role: 200 if role in allowed else denied for role in SIGNED_IN}, "no_role": 403}
 
 
 # (name, URL builder, expected status per signed-in role). Signed out, every page sends the
@@ -44,7 +46,7 @@ PAGES = [
     ("risk register", lambda w: reverse("risks:risk_list"), READ),
     ("risk", lambda w: reverse("risks:risk_detail", kwargs={"pk": w["risk"].pk}), READ),
     ("risk edit form", lambda w: reverse("risks:risk_edit", kwargs={"pk": w["risk"].pk}), only("sro", "admin_user_")),
-    # The admin: staff only (others are sent to the admin's login), and the import needs the permission.
+    # The admin: staff only (others are told they need admin access), and the import needs the permission.
     ("admin", lambda w: reverse("admin:index"), only("performance_user", "admin_user_", denied=302)),
     (
         "admin KPI import",
@@ -65,13 +67,14 @@ CASES = [
 
 
 @pytest.fixture
-def world(sro, head_of_service, other_head_of_service, performance_user, admin_user_):
+def world(make_user, sro, head_of_service, other_head_of_service, performance_user, admin_user_):
     action = KeyActionFactory(owner=head_of_service, objective__theme__plan__slug="torbay")
     plan = action.objective.theme.plan
     measure = Measure.objects.create(plan=plan, theme=action.objective.theme, ref="2.15", title="Timely assessments")
     MeasureValue.objects.create(measure=measure, month=datetime.date(2021, 5, 1), value=81)
     risk = RiskFactory(plan=plan, owner=sro)
     users = {
+        "no_role": make_user("new.starter"),
         "sro": sro,
         "head_of_service": head_of_service,
         "other_head_of_service": other_head_of_service,
@@ -91,11 +94,16 @@ def test_every_role_on_every_page(client, world, page, url, role, expected):
         assert response.status_code == 302
         assert "login/" in response["Location"]
     elif expected == 302:
-        # Signed in but not staff: the admin asks for a staff login rather than showing anything.
+        # Signed in but not staff: the admin sends them to its door, which says they need admin access.
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+        refused = client.get(response["Location"])
+        assert refused.status_code == 403
+        assert "You need admin access to open the admin." in refused.content.decode()
     else:
         assert response.status_code == expected
+    if role == "no_role":
+        assert "Your account has no role yet." in response.content.decode()
 
 
 def test_nothing_changes_when_a_reader_posts_to_an_edit_form(client, world):
@@ -105,3 +113,85 @@ def test_nothing_changes_when_a_reader_posts_to_an_edit_form(client, world):
     assert client.post(reverse("risks:risk_edit", kwargs={"pk": risk.pk}), {"probability": 1}).status_code == 403
     assert not action.updates.exists()
     assert Risk.objects.get(pk=risk.pk).probability == risk.probability
+
+
+@pytest.fixture
+def new_starter(make_user):
+    return make_user("new.starter")
+
+
+def test_a_person_in_no_role_is_told_whom_to_ask_after_signing_in(client, new_starter, settings):
+    settings.SUPPORT_CONTACT = "servicedesk@example.gov.uk"
+    response = client.post(reverse("login"), {"username": "new.starter", "password": "improve-2021"}, follow=True)
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert (
+        "Your account has no role yet. Ask your improvement lead or administrator (servicedesk@example.gov.uk) "
+        "to give you one." in body
+    )
+    assert 'aria-label="Main"' in body
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "status"),
+    [
+        pytest.param("post", "logout", 302, id="signing out"),
+        pytest.param("get", "no_role", 403, id="the no-role page"),
+        pytest.param("get", "healthz", 200, id="the health check"),
+    ],
+)
+def test_a_person_in_no_role_may_still_open(client, new_starter, method, name, status):
+    client.force_login(new_starter)
+    response = getattr(client, method)(reverse(name))
+    assert response.status_code == status
+
+
+def test_a_group_that_is_no_role_gives_no_access(client, make_user):
+    client.force_login(make_user("book.club", "Book club"))
+    assert client.get(reverse("plans:plan_list")).status_code == 403
+
+
+def test_a_superuser_in_no_group_reads_everything(client, make_user):
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    assert client.get(reverse("plans:plan_list")).status_code == 200
+    assert client.get(reverse("no_role")).status_code == 200
+
+
+def test_a_signed_out_visitor_opening_the_admin_goes_to_the_apps_sign_in(client):
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('login')}?next={reverse('admin:index')}"
+    assert 'action="/accounts/login/"' in response.content.decode()
+
+
+def test_the_admins_login_box_sends_signed_out_visitors_to_the_apps_sign_in(client):
+    response = client.get(reverse("admin:login"), {"next": "/admin/kpis/measure/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/admin/kpis/measure/"
+
+
+def test_the_admins_login_box_will_not_send_anyone_to_another_site(client):
+    response = client.get(reverse("admin:login"), {"next": "https://evil.example/"})
+    assert response["Location"] == f"{reverse('login')}?next={reverse('admin:index')}"
+
+
+def test_staff_at_the_admins_login_box_go_on_to_the_admin(client, performance_user):
+    client.force_login(performance_user)
+    response = client.get(reverse("admin:login"), {"next": "/admin/kpis/measure/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/kpis/measure/"
+
+
+def test_a_non_staff_person_opening_the_admin_is_told_they_need_admin_access(client, sro):
+    client.force_login(sro)
+    response = client.get(reverse("admin:index"), follow=True)
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "You need admin access to open the admin." in body
+    assert 'aria-label="Main"' in body
+    assert 'name="password"' not in body  # not the admin's own login box
+
+
+def test_posting_a_password_to_the_admins_login_signs_no_one_in(client, admin_user_):
+    response = client.post(reverse("admin:login"), {"username": "admin", "password": "improve-2021"})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

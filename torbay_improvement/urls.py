@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core.access import no_role
 from core.health import healthz
+from core.views import admin_login
 from report.views import HighlightReportDocxView, HighlightReportPdfView, HighlightReportView
 
 urlpatterns = [
@@ -13,7 +15,10 @@ urlpatterns = [
     path("report/docx/", HighlightReportDocxView.as_view(), name="report_docx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/no-role/", no_role, name="no_role"),
     path("healthz", healthz, name="healthz"),
+    # Before the admin's own URLs: its login box gives way to the app's sign-in and 403 page.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("", include("plans.urls")),
     path("kpis/", include("kpis.urls")),
@@ -23,5 +28,3 @@ urlpatterns = [
 admin.site.site_header = "Improvement Tracker administration"
 admin.site.site_title = "Improvement Tracker"
 admin.site.index_title = "Plans, KPIs and risks"
-# The admin's own login page must also be reachable signed out; LoginRequiredMiddleware leaves
-# the admin to its own login view.

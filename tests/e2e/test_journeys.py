@@ -175,11 +175,16 @@ def test_signed_out_visitor_is_sent_to_the_login_page(page, live_server, path):
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
 
-def test_signed_out_visitor_is_sent_to_the_admin_login_page(page, live_server):
+def test_signed_out_visitor_opening_the_admin_signs_in_on_the_apps_page_and_reaches_the_admin(
+    page, live_server, performance_user
+):
     page.goto(url(live_server, "/admin/"))
 
-    expect(page).to_have_url(url(live_server, "/admin/login/?next=/admin/"))
-    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page).to_have_url(url(live_server, "/accounts/login/?next=/admin/"))
+    page.get_by_label("Username").fill("performance")
+    page.get_by_label("Password").fill("improve-2021")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(url(live_server, "/admin/"))
 
 
 def test_signing_in_from_the_login_redirect_returns_to_the_page_asked_for(page, live_server, plan_actions):
@@ -213,10 +218,10 @@ def test_performance_team_imports_a_new_month_and_it_is_on_the_report(page, live
         percent_cells={(6, 3)},
     )
 
-    page.goto(url(live_server, "/admin/"))
+    page.goto(url(live_server, "/admin/"))  # to the app's sign-in, and back
     page.get_by_label("Username").fill("performance")
     page.get_by_label("Password").fill("improve-2021")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Plans, KPIs and risks")).to_be_visible()
 
     page.get_by_role("link", name="Measures", exact=True).click()

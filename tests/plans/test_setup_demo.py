@@ -3,11 +3,17 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from core import roles
 from plans import demo
 
 pytestmark = pytest.mark.django_db
+
+
+def sign_in(username: str, password: str):
+    """Authenticate as the sign-in form does: django-axes needs the request."""
+    return authenticate(RequestFactory().post("/accounts/login/"), username=username, password=password)
 
 
 def table_counts() -> dict[str, int]:
@@ -34,7 +40,7 @@ def test_setup_demo_twice_changes_nothing():
 )
 def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff, settings):
     demo.users_load(password=settings.DEMO_PASSWORD)
-    user = authenticate(username=username, password="improve-2021")
+    user = sign_in(username, "improve-2021")
     assert user is not None
     assert role in roles.group_names(user)
     assert user.is_staff is staff
@@ -43,8 +49,8 @@ def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role,
 def test_setup_demo_gives_the_demo_users_the_configured_password(settings):
     settings.DEMO_PASSWORD = "another-password-2024"
     call_command("setup_demo", verbosity=0)
-    assert authenticate(username="sro", password="another-password-2024") is not None
-    assert authenticate(username="sro", password="improve-2021") is None
+    assert sign_in("sro", "another-password-2024") is not None
+    assert sign_in("sro", "improve-2021") is None
 
 
 def test_only_the_administrator_is_a_superuser(settings):

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from core import roles
 from risks import spreadsheet
 from risks.models import Risk
 from tests.risks.factories import RiskFactory
@@ -257,7 +258,8 @@ def test_a_confirm_cannot_import_another_users_upload(importer, client, plan, sr
 
 
 def test_staff_without_the_import_permission_cannot_import(client, make_user, cache_table, plan):
-    clerk = make_user("clerk", is_staff=True)
+    # In a role (one without the risk import), so that it is the permission that refuses, not the role rule.
+    clerk = make_user("clerk", roles.PERFORMANCE_TEAM, is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_risk"))
     client.force_login(clerk)
     assert client.get(IMPORT_URL).status_code == 403
@@ -267,7 +269,7 @@ def test_staff_without_the_import_permission_cannot_import(client, make_user, ca
 
 
 def test_staff_with_the_import_permission_can_reach_the_import(client, make_user, cache_table):
-    clerk = make_user("clerk", is_staff=True)
+    clerk = make_user("clerk", roles.PERFORMANCE_TEAM, is_staff=True)
     clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_risk", "import_risk"]))
     client.force_login(clerk)
     assert client.get(IMPORT_URL).status_code == 200

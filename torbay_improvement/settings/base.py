@@ -1,6 +1,7 @@
 """Settings shared by every environment; values that differ come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "csp",
+    "axes",
     "core",
     "plans",
     "kpis",
@@ -62,9 +64,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.sessions.SessionTimeoutMiddleware",
+    "core.access.RoleRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout found while signing in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "torbay_improvement.urls"
@@ -82,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plans.context_processors.roles",
+                "core.context_processors.support",
             ],
         },
     },
@@ -117,9 +124,14 @@ CACHES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in (the app's form and the admin's alike) before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -145,7 +157,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Sessions and cookies (Django's deployment checklist; production.py turns on the HTTPS-only parts).
 SESSION_COOKIE_HTTPONLY = True
+# A session ends 8 hours after signing in however busy (SESSION_COOKIE_AGE), and after
+# SESSION_IDLE_TIMEOUT seconds unused (core.sessions).
 SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -184,6 +199,24 @@ RISK_BANDS = (
     ("medium", "Medium", 5, 12),
     ("high", "High", 15, 25),
 )
+
+# Sign-in lockout (django-axes). Two counters, each locking at AXES_FAILURE_LIMIT failures within the
+# cool-off: one per username (one attacker guessing one person's password, from however many
+# addresses) and one per client address (one address trying a few passwords on many usernames).
+# A successful sign-in clears the counters it matches.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
+# The client's address: REMOTE_ADDR unless told otherwise. Behind the HTTPS proxy, read the header
+# the proxy sets (e.g. HTTP_X_FORWARDED_FOR,REMOTE_ADDR), or every person shares the proxy's address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR"))
+_proxy_count = os.environ.get("AXES_IPWARE_PROXY_COUNT", "").strip()
+AXES_IPWARE_PROXY_COUNT = int(_proxy_count) if _proxy_count else None
+
+# Who a person asks for help (a locked account, no role yet): shown on those pages, e.g. an address.
+SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "improve-2021")
 

@@ -1,0 +1,50 @@
+"""Least privilege: a signed-in person in no role reads nothing until someone gives them one."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from core.roles import ROLES, group_names
+
+NO_ROLE_TEMPLATE = "registration/no_role.html"
+# Pages a person without a role may still open: signing out, this page, and changing a password.
+OPEN_TO_ANYONE_SIGNED_IN = {"logout", "no_role", "password_change", "password_change_done"}
+
+
+def has_role(user) -> bool:
+    """Return whether the signed-in user holds a role (a role group, or superuser)."""
+    return user.is_superuser or bool(group_names(user) & set(ROLES))
+
+
+def no_role_response(request, status: int = 403):
+    """Return the page telling a person without a role whom to ask for one."""
+    return render(request, NO_ROLE_TEMPLATE, status=status)
+
+
+def no_role(request):
+    """The "no access" page itself (a person with no role is shown it everywhere else too)."""
+    return no_role_response(request, status=403 if not has_role(request.user) else 200)
+
+
+class RoleRequiredMiddleware:
+    """Answer every page with the no-role page (403) for a signed-in user who holds no role.
+
+    Pages that need no sign-in (the sign-in page, /healthz: marked `login_not_required`) and the
+    few in OPEN_TO_ANYONE_SIGNED_IN stay open. One place, so no view can forget it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or has_role(user):
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None
+        if request.resolver_match and request.resolver_match.url_name in OPEN_TO_ANYONE_SIGNED_IN:
+            return None
+        return no_role_response(request)
