@@ -15,6 +15,15 @@ urlpatterns = [
     path("report/docx/", HighlightReportDocxView.as_view(), name="report_docx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset by email: the same answer whether or not an account has the address.
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/no-role/", no_role, name="no_role"),
     path("healthz", healthz, name="healthz"),
     # Before the admin's own URLs: its login box gives way to the app's sign-in and 403 page.

@@ -127,3 +127,11 @@ def test_risk_form_with_errors_has_no_serious_accessibility_violation(axe_page, 
 
     expect(axe_page.locator(".invalid-feedback").first).to_be_visible()
     assert_no_serious_violations(axe_page)
+
+
+@pytest.mark.parametrize("path", ["/accounts/password-reset/", "/accounts/password-reset/sent/"])
+def test_password_reset_pages_have_no_serious_accessibility_violation(axe_page, live_server, path):
+    axe_page.goto(url(live_server, path))
+    expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
+
+    assert_no_serious_violations(axe_page)

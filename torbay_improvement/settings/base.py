@@ -220,6 +220,19 @@ SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "improve-2021")
 
+# Email (password reset; reminders to come), with Django's own setting names, from the environment.
+# SMTP unless told otherwise; settings.dev prints emails to the console.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-emails"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "improvement-tracker@localhost")
+# A password reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

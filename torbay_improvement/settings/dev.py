@@ -3,5 +3,6 @@
 import os
 
 os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 from .base import *  # noqa: F403
