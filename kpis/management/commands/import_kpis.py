@@ -41,9 +41,7 @@ class Command(BaseCommand):
                 plan=plan, file_name=path.name, data=data, user=user, source="command line"
             )
         if preview.problems:
-            for problem in preview.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(REFUSED.format(count=len(preview.problems)))
+            self._refuse(preview.problems)
         if options["verbosity"] >= 2:
             for item in preview.measures:
                 for change in item.new:
@@ -54,6 +52,13 @@ class Command(BaseCommand):
                     self.stdout.write(f"{item.measure.ref} {change.label}: {change.old or 'blank'} → {change.new}")
         prefix = "Dry run, nothing written: " if record is None else f"Imported into {plan.slug}: "
         self.stdout.write(prefix + preview.summary())
+
+    def _refuse(self, problems):
+        for problem in problems:
+            self.stderr.write(str(problem))
+        if problems.not_listed:
+            self.stderr.write(problems.not_listed_sentence)
+        raise CommandError(REFUSED.format(count=problems.total))
 
 
 def _plan(slug: str | None) -> Plan:

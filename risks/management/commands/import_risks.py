@@ -26,7 +26,10 @@ class Command(BaseCommand):
         # The same pipeline as the admin; user=None is a system job, recorded without a person.
         preview = register_import_preview(plan=target, data=path.read_bytes(), file_name=path.name)
         if not preview.is_valid:
-            raise CommandError("Nothing was imported:\n" + "\n".join(str(problem) for problem in preview.problems))
+            listed = [str(problem) for problem in preview.problems]
+            raise CommandError(
+                "\n".join(["Nothing was imported:", *listed, preview.problems.not_listed_sentence]).strip()
+            )
         if not dry_run:
             try:
                 services.register_import_apply(user=None, preview=preview)
