@@ -197,16 +197,34 @@ class ReadLimits:
             yield line
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Return "utf-16-le" or "-be" when every other byte of the start is NUL (Latin text saved as UTF-16)."""
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) == len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) == len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
+
+
 def is_text(data: bytes) -> bool:
-    """Return whether the bytes may be a CSV: UTF-16 with its byte order mark, or text with no NUL byte."""
-    return data.startswith(UTF16_BOMS) or b"\x00" not in data[:4096]
+    """Return whether the bytes may be a CSV: UTF-16 (Excel's "Unicode Text"), or text with no NUL byte."""
+    return data.startswith(UTF16_BOMS) or b"\x00" not in data[:4096] or _utf16_without_bom(data) is not None
 
 
 def csv_text(*, data: bytes, file_name: str) -> str:
-    """Return a CSV file's text: UTF-16 (with its byte order mark), UTF-8 (with or without), else Windows-1252.
+    """Return a CSV file's text: UTF-16 (with its byte order mark or plainly so), UTF-8, else Windows-1252.
 
     Raise FileRefused with what to do when it is none of them."""
-    encodings = ("utf-16",) if data.startswith(UTF16_BOMS) else ("utf-8-sig", "cp1252")
+    if data.startswith(UTF16_BOMS):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif utf16 := _utf16_without_bom(data):
+        encodings = (utf16,)
+    else:
+        encodings = ("utf-8-sig", "cp1252")
     for encoding in encodings:
         try:
             return data.decode(encoding)

@@ -153,3 +153,74 @@ def test_the_problem_list_keeps_the_first_ones_and_counts_every_one():
     assert problems.not_listed_sentence == "…and 999,800 more problems not listed. Fix these and upload again."
     assert importing.Problems([importing.Problem(None, None, "Bad.")]).not_listed_sentence == ""
     assert not importing.Problems()
+
+
+EXCEPTION_NAMES = ("ParseError", "UnicodeDecodeError", "BadZipFile", "Error:", "Traceback", "KeyError", "csv.Error")
+
+
+def damaged_sheet() -> bytes:
+    """Return a real workbook whose sheet XML stops halfway through a row."""
+    good = io.BytesIO(xlsx(rows=3, columns=3))
+    output = io.BytesIO()
+    with zipfile.ZipFile(good) as base, zipfile.ZipFile(output, "w") as archive:
+        for info in base.infolist():
+            data = base.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: data.index(b"<row") + 20]
+            archive.writestr(info, data)
+    return output.getvalue()
+
+
+def zip_of(member: str, data: bytes) -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr(member, data)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "sentence"),
+    [
+        pytest.param("register.xlsx", damaged_sheet(), "is not a spreadsheet", id="sheet XML broken"),
+        pytest.param(
+            "register.xlsx", zip_of("word/document.xml", b"<w/>"), "is not a spreadsheet", id="a zip, no workbook"
+        ),
+        pytest.param("register.xlsx", b"PK\x03\x04" + b"\x00" * 100, "is not a spreadsheet", id="a damaged zip"),
+        pytest.param("register.csv", b"\xff\xfeR\x00\x00\xd8", "Save As", id="UTF-16 that does not decode"),
+        pytest.param("register.csv", b'Ref,"' + b"x" * 200_000 + b'"\r\n', "is not a spreadsheet", id="a huge cell"),
+        pytest.param("register.csv", b"%PDF-1.4\x00\x01\x02", "is not a spreadsheet", id="binary named .csv"),
+    ],
+)
+def test_a_broken_risk_register_is_a_sentence_with_no_exception_names(admin_client, name, data, sentence):
+    html = refused_page(admin_client, RISK_IMPORT, name, data)
+    assert sentence in html
+    assert not [word for word in EXCEPTION_NAMES if word in html]
+
+
+SEED_REGISTER = [RISK_HEADING.replace('"', ""), "1,Risk,Children may come to harm,Monitoring,January 2020,admin,4,5,20"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [
+        pytest.param("utf-16", ",", id="UTF-16 with BOM, commas"),
+        pytest.param("utf-16", "\t", id="Excel's Unicode Text: UTF-16 with BOM, tabs"),
+        pytest.param("utf-16-le", ",", id="UTF-16 without BOM"),
+    ],
+)
+def test_a_utf16_register_is_read(admin_client, admin_user, encoding, delimiter):
+    from risks.spreadsheet.preview import register_import_preview
+
+    lines = [line.replace(",", delimiter) if delimiter != "," else line for line in SEED_REGISTER]
+    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+    preview = register_import_preview(plan=PlanFactory(), data=data, file_name="register.csv")
+    assert preview.is_valid, [str(problem) for problem in preview.problems]
+    assert preview.summary() == "1 new, 0 updated, 0 unchanged."
+
+
+def test_a_utf16_kpi_table_is_read():
+    from kpis.spreadsheet import kpi_file_read
+
+    data = "Ref\tPerformance Measure\tJul 20\r\n1.1\tRé-referrals\t12\r\n".encode("utf-16")
+    sheet = kpi_file_read(data=data, file_name="kpis.txt")
+    assert sheet.rows == [("Ref", "Performance Measure", "Jul 20"), ("1.1", "Ré-referrals", "12")]

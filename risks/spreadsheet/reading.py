@@ -47,7 +47,9 @@ def _xlsx_rows(data: bytes, refused: FileRefused) -> list:
 
 def _csv_rows(data: bytes, file_name: str, refused: FileRefused) -> list:
     text = csv_text(data=data, file_name=file_name)
+    heading = text[: text.find("\n")]
+    delimiter = "\t" if "\t" in heading and "," not in heading else ","  # Excel's "Unicode Text" has tabs
     try:
-        return list(ReadLimits().csv_rows(text))
+        return list(ReadLimits().csv_rows(text, delimiter=delimiter))
     except csv.Error as error:
         raise refused from error
