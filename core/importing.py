@@ -252,6 +252,14 @@ class SpreadsheetUploadForm(forms.Form):
         return upload
 
 
+def path_read(path) -> bytes:
+    """Return a file's bytes for the import commands, or raise FileRefused when it passes the size cap (before
+    anything is read into memory)."""
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        raise FileRefused(Problem(None, None, UPLOAD_TOO_LARGE))
+    return path.read_bytes()
+
+
 def uploaded_file_read(upload) -> bytes:
     """Return an uploaded file's bytes (its position left at the start), or raise the form error that
     says which limit it passes: the admin imports call this before anything parses the file."""

@@ -224,3 +224,15 @@ def test_a_utf16_kpi_table_is_read():
     data = "Ref\tPerformance Measure\tJul 20\r\n1.1\tRé-referrals\t12\r\n".encode("utf-16")
     sheet = kpi_file_read(data=data, file_name="kpis.txt")
     assert sheet.rows == [("Ref", "Performance Measure", "Jul 20"), ("1.1", "Ré-referrals", "12")]
+
+
+@pytest.mark.parametrize("command", ["import_kpis", "import_risks"])
+def test_the_commands_refuse_a_file_over_the_size_cap_before_reading_it(tmp_path, monkeypatch, command):
+    from django.core.management import CommandError, call_command
+
+    plan = PlanFactory()
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * (importing.MAX_UPLOAD_BYTES + 1))
+    monkeypatch.setattr(type(path), "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(CommandError, match="larger than 20 MB"):
+        call_command(command, str(path), "--plan", plan.slug)

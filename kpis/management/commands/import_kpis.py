@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from core.importing import FileRefused, path_read
 from kpis import spreadsheet
 from plans.models import Plan
 
@@ -33,7 +34,10 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(UNKNOWN_USER.format(username=options["user"]))
-        data = path.read_bytes()
+        try:
+            data = path_read(path)
+        except FileRefused as refused:
+            raise CommandError(refused.problem.message) from refused
         if options["dry_run"]:
             preview, record = spreadsheet.kpi_import_preview(plan=plan, file_name=path.name, data=data), None
         else:
