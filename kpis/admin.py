@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_lists import BoundedChangeListMixin
 from core.importing import SpreadsheetAdminMixin
 from kpis import services
 from kpis.models import Benchmark, KpiImport, Measure, MeasureValue, MeasureYear
@@ -64,7 +65,7 @@ class MeasureAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MeasureValue)
-class MeasureValueAdmin(SimpleHistoryAdmin):
+class MeasureValueAdmin(BoundedChangeListMixin, SimpleHistoryAdmin):
     list_display = ("measure", "month", "value", "text", "note", "kpi_import")
     list_filter = ("measure__plan", "month")
     list_select_related = ("measure", "kpi_import")

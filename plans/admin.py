@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_lists import BoundedChangeListMixin
 from plans import services
 from plans.models import (
     ActionUpdate,
@@ -66,7 +67,7 @@ class ServiceWritesMixin:
 
 
 @admin.register(Plan)
-class PlanAdmin(ServiceWritesMixin, SimpleHistoryAdmin):
+class PlanAdmin(BoundedChangeListMixin, ServiceWritesMixin, SimpleHistoryAdmin):
     list_display = (
         "title",
         "council",
@@ -205,7 +206,7 @@ class QuarterRagAdmin(ServiceWritesMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ActionUpdate)
-class ActionUpdateAdmin(admin.ModelAdmin):
+class ActionUpdateAdmin(BoundedChangeListMixin, admin.ModelAdmin):
     list_display = ("__str__", "key_action", "author_name", "created_at")
     list_filter = ("financial_year", "quarter", "key_action__objective__theme__plan")
     search_fields = ("progress", "barriers", "next_steps", "author_name", "key_action__description")

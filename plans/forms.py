@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
 from core.html import sanitize_html
 from plans.models import NARRATIVE_LIMIT_HELP, Rag, narrative_too_long_message
-from plans.services import EMPTY_UPDATE_MESSAGE
+from plans.services import EMPTY_UPDATE_MESSAGE, year_outside_plan_message
 
 QUARTER_CHOICES = [
     (1, "Q1 (April to June)"),
@@ -26,11 +26,9 @@ QUARTER_HELP = (
 NARRATIVE_FIELDS = ("progress", "barriers", "next_steps")
 
 
-def financial_year_choices(first_year: int = 2015, *, including: int | None = None) -> list[tuple[int, str]]:
-    """Return the selectable financial years, newest first (up to next year, or `including` if later)."""
-    last = max(financial_year_of(timezone.localdate()) + 1, including or 0)
-    first = min(first_year, including or first_year)
-    return [(year, financial_year_label(year)) for year in range(last, first - 1, -1)]
+def financial_year_choices(years: range) -> list[tuple[int, str]]:
+    """Return the selectable financial years, newest first."""
+    return [(year, financial_year_label(year)) for year in reversed(years)]
 
 
 class ActionUpdateForm(forms.Form):
@@ -54,15 +52,18 @@ class ActionUpdateForm(forms.Form):
         "empty": EMPTY_UPDATE_MESSAGE,
     }
 
-    def __init__(self, *args, reporting_quarter: FinancialQuarter | None = None, **kwargs):
+    def __init__(self, *args, reporting_quarter: FinancialQuarter | None = None, years: range | None = None, **kwargs):
+        """`years`: the plan's (plans.selectors.plan_update_years); else the reporting quarter's year and the next."""
         super().__init__(*args, **kwargs)
         self.reporting_quarter = reporting_quarter
-        including = reporting_quarter.financial_year if reporting_quarter else None
-        self.fields["financial_year"].choices = financial_year_choices(including=including)
+        if years is None:
+            first = reporting_quarter.financial_year if reporting_quarter else financial_year_of(timezone.localdate())
+            years = range(first, first + 2)
+        self.fields["financial_year"].choices = financial_year_choices(years)
         if reporting_quarter is not None:
             self.fields["quarter"].help_text = QUARTER_HELP.format(reporting=reporting_quarter.label)
         self.fields["quarter"].error_messages["invalid_choice"] = "Choose a quarter from Q1 to Q4."
-        self.fields["financial_year"].error_messages["invalid_choice"] = "Choose a financial year from the list."
+        self.fields["financial_year"].error_messages["invalid_choice"] = year_outside_plan_message(years)
         self.fields["rag"].error_messages["invalid_choice"] = "Choose Red, Amber or Green."
         self.fields["rag"].error_messages["required"] = "Choose the quarter's RAG status: Red, Amber or Green."
         self.helper = FormHelper()

@@ -142,6 +142,15 @@ def plan_financial_years(*, plan: Plan) -> list[int]:
     return sorted(years)
 
 
+def plan_update_years(*, plan: Plan) -> range:
+    """Return the financial years a RAG or update may be for: from the plan's first (its earliest RAG or
+    update) or the year before its reporting quarter's, whichever is earlier (a quarter of last year may be
+    caught up on), to the year after its reporting quarter's (two queries)."""
+    years = plan_financial_years(plan=plan)
+    reporting = plan_reporting_quarter(plan).financial_year
+    return range(min(years[0], reporting - 1), max(years[-1], reporting + 1) + 1)
+
+
 @dataclass
 class MyActionRow:
     action: KeyAction

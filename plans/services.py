@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.calendar import financial_year_label
 from core.html import sanitize_html
 from core.locking import version_claim
-from plans import permissions
+from plans import permissions, selectors
 from plans.models import (
     ActionUpdate,
     KeyAction,
@@ -34,6 +35,10 @@ EDIT_CONFLICT_MESSAGE = (
 )
 NOT_YOUR_ACTION_MESSAGE = "You can update only the key actions you own."
 EMPTY_UPDATE_MESSAGE = "Write what moved this quarter: fill in at least one of progress, barriers or next steps."
+YEAR_OUTSIDE_PLAN_MESSAGE = (
+    "Choose a financial year of the plan, from {first} to {last}: an update or RAG for another year "
+    "would appear on no report of this plan."
+)
 
 
 def _save(instance, *, user: User | None = None) -> None:
@@ -48,6 +53,12 @@ def _save(instance, *, user: User | None = None) -> None:
 class UpdateResult:
     update: ActionUpdate
     quarter_rag: QuarterRag
+
+
+def year_outside_plan_message(years: range) -> str:
+    """Return the sentence refusing a financial year outside `years`, the plan's (plans.selectors.plan_update_years)."""
+    first, last = financial_year_label(years[0]), financial_year_label(years[-1])
+    return YEAR_OUTSIDE_PLAN_MESSAGE.format(first=first, last=last)
 
 
 def key_action_update_add(
@@ -73,6 +84,9 @@ def key_action_update_add(
     # here only whether anything is left of them.
     if not any(sanitize_html(text) for text in (progress, barriers, next_steps)):
         raise ValidationError(EMPTY_UPDATE_MESSAGE)
+    years = selectors.plan_update_years(plan=key_action.objective.theme.plan)
+    if financial_year not in years:
+        raise ValidationError(year_outside_plan_message(years))
     now = timezone.now()
     with transaction.atomic():
         version_claim(

@@ -106,8 +106,14 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             self._editing = selectors.key_action_editing(key_action=self.action, quarter=self.reporting_quarter)
         return self._editing
 
+    @property
+    def years(self) -> range:
+        if not hasattr(self, "_years"):
+            self._years = selectors.plan_update_years(plan=self.action.objective.theme.plan)
+        return self._years
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "reporting_quarter": self.reporting_quarter}
+        return {**super().get_form_kwargs(), "reporting_quarter": self.reporting_quarter, "years": self.years}
 
     def get_initial(self):
         quarter = self.reporting_quarter
@@ -138,7 +144,7 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             self.action.refresh_from_db()
             data = self.request.POST.copy()
             data["version"] = str(self.action.version)
-            form = self.get_form_class()(data=data, reporting_quarter=self.reporting_quarter)
+            form = self.get_form_class()(data=data, reporting_quarter=self.reporting_quarter, years=self.years)
             form.is_valid()
             form.add_error(None, conflict.message)
             return self.form_invalid(form, conflict=True)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import F
 
 from core.calendar import financial_year_label
-from core.importing import FileRefused, Problem, upload_check
+from core.importing import FileRefused, Problem, Problems, upload_check
 from kpis.models import YEAR_FIELDS, Benchmark, BenchmarkKind, Measure, MeasureValue, MeasureYear, PeriodType
 from kpis.spreadsheet.cells import MAX_TARGET_TEXT, Figure, show
 from kpis.spreadsheet.header import ColumnKind, has_header
@@ -115,6 +115,9 @@ class KpiImportPreview:
     writes: Writes = field(default_factory=Writes, repr=False)
     read_spec: ReadSpec | None = field(default=None, repr=False)
     fingerprint: str = ""
+
+    def __post_init__(self):
+        self.problems = Problems(self.problems)  # the first ones listed, the rest counted
 
     @property
     def is_valid(self) -> bool:

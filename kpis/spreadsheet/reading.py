@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from openpyxl import load_workbook
 
-from core.importing import MAX_ROWS, FileRefused, Problem, rows_check, unescape_formula
+from core.importing import FileRefused, Problem, ReadLimits, csv_text, is_text, unescape_formula
 from kpis.spreadsheet.messages import NOT_A_SPREADSHEET, OLD_EXCEL_FORMAT
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
@@ -38,7 +38,7 @@ def kpi_file_read(*, data: bytes, file_name: str, wanted: Callable[[Sheet], bool
         raise _refused(OLD_EXCEL_FORMAT, file_name)
     if data[:4] == ZIP_MAGIC:
         return _read_xlsx(data, file_name, wanted or (lambda sheet: True))
-    if not file_name.lower().endswith(CSV_EXTENSIONS) or b"\x00" in data[:4096] or not data.strip():
+    if not file_name.lower().endswith(CSV_EXTENSIONS) or not is_text(data) or not data.strip():
         raise _refused(NOT_A_SPREADSHEET, file_name)
     return _read_csv(data, file_name)
 
@@ -64,22 +64,21 @@ def _read_xlsx(data: bytes, file_name: str, wanted: Callable[[Sheet], bool]) -> 
 def _first_wanted_sheet(workbook, wanted: Callable[[Sheet], bool]) -> Sheet:
     worksheets = [workbook.active] + [ws for ws in workbook.worksheets if ws is not workbook.active]
     first = None
+    limits = ReadLimits()  # the cells of every sheet read count towards the one limit
     for worksheet in worksheets:
-        sheet = _read_worksheet(worksheet)
+        sheet = _read_worksheet(worksheet, limits)
         first = first or sheet
         if wanted(sheet):
             return sheet
     return first or Sheet(rows=[], percent_cells=set())
 
 
-def _read_worksheet(worksheet) -> Sheet:
+def _read_worksheet(worksheet, limits: ReadLimits) -> Sheet:
     # Some writers record a wrong sheet size; reading to the real end avoids losing rows.
     worksheet.reset_dimensions()
     rows: list[tuple] = []
     percent_cells: set[tuple[int, int]] = set()
-    for row_index, cells in enumerate(worksheet.iter_rows(), start=1):
-        if row_index > MAX_ROWS:
-            rows_check(row_index)  # refuse before reading the rest into memory
+    for row_index, cells in enumerate(limits.rows(worksheet.iter_rows()), start=1):
         rows.append(_read_cells(cells, row_index, percent_cells))
     return Sheet(rows=rows, percent_cells=percent_cells)
 
@@ -104,25 +103,13 @@ def _is_percent_format(number_format: str | None) -> bool:
 
 
 def _read_csv(data: bytes, file_name: str) -> Sheet:
-    text = _decode(data, file_name)
+    text = csv_text(data=data, file_name=file_name)
     sample = text[:20000]
     delimiter = max(",\t;", key=sample.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
     try:
-        for row in reader:
-            rows.append(tuple(unescape_formula(value) for value in row))
-            if len(rows) > MAX_ROWS:
-                rows_check(len(rows))
+        rows = [
+            tuple(unescape_formula(value) for value in row) for row in ReadLimits().csv_rows(text, delimiter=delimiter)
+        ]
     except csv.Error as exc:
         raise _refused(NOT_A_SPREADSHEET, file_name) from exc
     return Sheet(rows=rows, percent_cells=set())
-
-
-def _decode(data: bytes, file_name: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _refused(NOT_A_SPREADSHEET, file_name)

@@ -6,7 +6,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from core.importing import FirstRowOfKey, Problem
+from core.importing import FirstRowOfKey, Problem, Problems
 from kpis.models import Measure, PeriodType
 from kpis.spreadsheet.cells import (
     MAX_BENCHMARK_TEXT,
@@ -64,7 +64,7 @@ class ParsedSheet:
     """The measure rows of a sheet, every problem found in it, and the headings not imported."""
 
     rows: list[MeasureRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
     ignored_columns: list[str] = field(default_factory=list)
 
 

@@ -69,7 +69,7 @@ class RiskSpreadsheetAdmin(SpreadsheetAdminViews):
     export_form_class = RiskExportForm
 
     def _render_refused(self, request, preview: RegisterPreview, form=None) -> TemplateResponse:
-        refused = _problem_count(len(preview.problems))
+        refused = _problem_count(preview.problems.total)
         return self.render_import(request, form=form or RiskImportForm(), preview=preview, refused=refused)
 
     def import_view(self, request):

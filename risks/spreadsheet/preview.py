@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.importing import FileRefused, Problem
+from core.importing import FileRefused, Problem, Problems
 from risks.models import Risk
 from risks.selectors import owner_lookup
 from risks.spreadsheet.columns import COLUMN_OF_FIELD, canonical_heading
@@ -37,6 +37,9 @@ class RegisterPreview:
     file_name: str
     rows: list[RegisterRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.problems = Problems(self.problems)  # the first ones listed, the rest counted
 
     @property
     def is_valid(self) -> bool:

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from core.importing import FileRefused, Problem, rows_check, upload_check
+from core.importing import FileRefused, Problem, ReadLimits, csv_text, is_text, upload_check
 from risks.spreadsheet.messages import NOT_A_SPREADSHEET
 
 CSV_EXTENSIONS = (".csv", ".txt")
@@ -19,13 +19,12 @@ def register_file_read(*, data: bytes, file_name: str) -> tuple[list, list[list]
     refused = FileRefused(Problem(None, None, NOT_A_SPREADSHEET.format(name=file_name)))
     if data[:4] == b"PK\x03\x04":
         rows = _xlsx_rows(data, refused)
-    elif file_name.lower().endswith(CSV_EXTENSIONS) and b"\x00" not in data[:4096]:
-        rows = _csv_rows(data, refused)
+    elif file_name.lower().endswith(CSV_EXTENSIONS) and is_text(data):
+        rows = _csv_rows(data, file_name, refused)
     else:
         raise refused
     if not rows:
         return [], []
-    rows_check(len(rows) - 1)
     return list(rows[0]), [list(row) for row in rows[1:]]
 
 
@@ -36,26 +35,21 @@ def _xlsx_rows(data: bytes, refused: FileRefused) -> list:
     except Exception as error:
         raise refused from error
     try:
-        rows = []
-        for row in workbook.active.iter_rows(values_only=True):
-            rows.append(row)
-            if len(rows) > 1 and len(rows) % 1000 == 0:
-                rows_check(len(rows) - 1)  # refuse before reading the rest into memory
-        return rows
+        # The limits refuse the first row past them, before the rest is read into memory.
+        return list(ReadLimits().rows(workbook.active.iter_rows(values_only=True)))
+    except FileRefused:
+        raise
+    except Exception as error:  # a damaged sheet inside a readable workbook
+        raise refused from error
     finally:
         workbook.close()
 
 
-def _csv_rows(data: bytes, refused: FileRefused) -> list:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise refused
+def _csv_rows(data: bytes, file_name: str, refused: FileRefused) -> list:
+    text = csv_text(data=data, file_name=file_name)
+    heading = text[: text.find("\n")]
+    delimiter = "\t" if "\t" in heading and "," not in heading else ","  # Excel's "Unicode Text" has tabs
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return list(ReadLimits().csv_rows(text, delimiter=delimiter))
     except csv.Error as error:
         raise refused from error

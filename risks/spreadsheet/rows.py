@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.importing import FirstRowOfKey, Problem
+from core.importing import FirstRowOfKey, Problem, Problems
 from risks.models import SCALE_MAX, SCALE_MIN, RiskType, score_of
 from risks.spreadsheet import messages
 from risks.spreadsheet.cells import cell_text, name_key, parse_date_raised, whole_number
@@ -44,9 +44,12 @@ class ParsedRegister:
     file_problems: list[Problem]
 
     @property
-    def problems(self) -> list[Problem]:
-        """Every problem: the file's first, then each row's in row order."""
-        return self.file_problems + [problem for row in self.rows for problem in row.problems]
+    def problems(self) -> Problems:
+        """Every problem: the file's first, then each row's in row order (the first ones listed, the rest counted)."""
+        problems = Problems(self.file_problems)
+        for row in self.rows:
+            problems.extend(row.problems)
+        return problems
 
 
 def parse_register(

@@ -194,3 +194,47 @@ def test_the_plan_page_opens_at_the_reporting_quarters_year(client, head_of_serv
     client.force_login(head_of_service)
     response = client.get(reverse("plans:plan_detail", kwargs={"slug": action.objective.theme.plan.slug}))
     assert response.context["financial_year"] == 2021
+
+
+@pytest.mark.parametrize(
+    ("year", "saved"),
+    [
+        pytest.param(2015, False, id="2015/16, years before the plan"),
+        pytest.param(2019, False, id="2019/20, two years before the reporting year"),
+        pytest.param(2020, True, id="2020/21, the year before the reporting year"),
+        pytest.param(2021, True, id="2021/22, the reporting year"),
+        pytest.param(2022, True, id="2022/23, the year after"),
+        pytest.param(2023, False, id="2023/24, two years after"),
+    ],
+)
+def test_an_update_is_for_a_year_of_the_plan_only(client, head_of_service, year, saved):
+    action = _owned_action(head_of_service)
+    client.force_login(head_of_service)
+    response = _post_update(client, action, year, 2)
+    assert ActionUpdate.objects.exists() is saved
+    assert QuarterRag.objects.exists() is saved
+    if not saved:
+        assert "Choose a financial year of the plan, from 2020/21 to 2022/23" in response.content.decode()
+        choices = [value for value, _ in response.context["form"].fields["financial_year"].choices]
+        assert choices == [2022, 2021, 2020]
+
+
+def test_a_plan_with_earlier_rags_may_be_updated_back_to_its_first_year(client, head_of_service):
+    action = _owned_action(head_of_service)
+    QuarterRagFactory(key_action=action, financial_year=2018, quarter=1)
+    assert selectors.plan_update_years(plan=action.objective.theme.plan) == range(2018, 2023)
+
+
+def test_the_service_refuses_a_year_outside_the_plan(head_of_service):
+    action = _owned_action(head_of_service)
+    with pytest.raises(ValidationError, match="Choose a financial year of the plan, from 2020/21 to 2022/23"):
+        services.key_action_update_add(
+            user=head_of_service,
+            key_action=action,
+            expected_version=action.version,
+            financial_year=2015,
+            quarter=1,
+            rag="green",
+            progress="Done.",
+        )
+    assert not ActionUpdate.objects.exists()

@@ -388,7 +388,7 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_parsed(impo
     monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 1_000_000)
     bomb = SimpleUploadedFile("register.xlsx", _zip_bomb(2_000_000))
     html = upload(importer, plan, bomb, XLSX_FORMAT).content.decode()
-    assert "unpacks to more than 200 MB" in html
+    assert "unpacks to more than 50 MB" in html
     assert not Risk.objects.exists()
 
 
@@ -409,6 +409,6 @@ def test_the_command_refuses_a_zip_bomb_and_writes_nothing(tmp_path, plan, sro, 
     monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 1_000_000)
     path = tmp_path / "register.xlsx"
     path.write_bytes(_zip_bomb(2_000_000))
-    with pytest.raises(CommandError, match="unpacks to more than 200 MB"):
+    with pytest.raises(CommandError, match="unpacks to more than 50 MB"):
         call_command("import_risks", str(path), "--plan", plan.slug)
     assert not Risk.objects.exists()

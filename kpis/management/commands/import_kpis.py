@@ -5,6 +5,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from core.importing import FileRefused, path_read
 from kpis import spreadsheet
 from plans.models import Plan
 
@@ -33,7 +34,10 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(UNKNOWN_USER.format(username=options["user"]))
-        data = path.read_bytes()
+        try:
+            data = path_read(path)
+        except FileRefused as refused:
+            raise CommandError(refused.problem.message) from refused
         if options["dry_run"]:
             preview, record = spreadsheet.kpi_import_preview(plan=plan, file_name=path.name, data=data), None
         else:
@@ -41,9 +45,7 @@ class Command(BaseCommand):
                 plan=plan, file_name=path.name, data=data, user=user, source="command line"
             )
         if preview.problems:
-            for problem in preview.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(REFUSED.format(count=len(preview.problems)))
+            self._refuse(preview.problems)
         if options["verbosity"] >= 2:
             for item in preview.measures:
                 for change in item.new:
@@ -54,6 +56,13 @@ class Command(BaseCommand):
                     self.stdout.write(f"{item.measure.ref} {change.label}: {change.old or 'blank'} → {change.new}")
         prefix = "Dry run, nothing written: " if record is None else f"Imported into {plan.slug}: "
         self.stdout.write(prefix + preview.summary())
+
+    def _refuse(self, problems):
+        for problem in problems:
+            self.stderr.write(str(problem))
+        if problems.not_listed:
+            self.stderr.write(problems.not_listed_sentence)
+        raise CommandError(REFUSED.format(count=problems.total))
 
 
 def _plan(slug: str | None) -> Plan:

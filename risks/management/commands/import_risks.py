@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from core.importing import FileRefused, path_read
 from plans.models import Plan
 from risks import services
 from risks.spreadsheet.preview import register_import_preview
@@ -24,9 +25,16 @@ class Command(BaseCommand):
         except Plan.DoesNotExist as error:
             raise CommandError(f"There is no plan with the slug “{plan}”. Check the slug, then try again.") from error
         # The same pipeline as the admin; user=None is a system job, recorded without a person.
-        preview = register_import_preview(plan=target, data=path.read_bytes(), file_name=path.name)
+        try:
+            data = path_read(path)
+        except FileRefused as refused:
+            raise CommandError(refused.problem.message) from refused
+        preview = register_import_preview(plan=target, data=data, file_name=path.name)
         if not preview.is_valid:
-            raise CommandError("Nothing was imported:\n" + "\n".join(str(problem) for problem in preview.problems))
+            listed = [str(problem) for problem in preview.problems]
+            raise CommandError(
+                "\n".join(["Nothing was imported:", *listed, preview.problems.not_listed_sentence]).strip()
+            )
         if not dry_run:
             try:
                 services.register_import_apply(user=None, preview=preview)
