@@ -8,25 +8,13 @@ from django.db.backends.sqlite3.base import DatabaseWrapper as SqliteWrapper
 from django.urls import reverse
 
 from core.health import health_checks
+from tests.core.connections import connection_to as shared_connection_to
 
 pytestmark = pytest.mark.django_db
 
 
 def connection_to(wrapper, **settings):
-    base = {
-        "ATOMIC_REQUESTS": False,
-        "AUTOCOMMIT": True,
-        "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {},
-        "TIME_ZONE": None,
-        "USER": "",
-        "PASSWORD": "",
-        "HOST": "",
-        "PORT": "",
-        "TEST": {},
-    }
-    return wrapper({**base, **settings}, alias="health-test")
+    return shared_connection_to(wrapper, alias="health-test", **settings)
 
 
 def test_healthz_needs_no_sign_in_and_says_the_database_is_migrated(client):

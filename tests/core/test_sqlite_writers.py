@@ -9,27 +9,13 @@ import pytest
 from django.db import connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
+from tests.core.connections import connection_to
 from torbay_improvement.settings.base import SQLITE_OPTIONS
 
 
 def sqlite_connection(path, options) -> DatabaseWrapper:
-    return DatabaseWrapper(
-        {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(path),
-            "OPTIONS": dict(options),
-            "ATOMIC_REQUESTS": False,
-            "AUTOCOMMIT": True,
-            "CONN_MAX_AGE": 0,
-            "CONN_HEALTH_CHECKS": False,
-            "TIME_ZONE": None,
-            "USER": "",
-            "PASSWORD": "",
-            "HOST": "",
-            "PORT": "",
-            "TEST": {},
-        },
-        alias=ALIAS,
+    return connection_to(
+        DatabaseWrapper, alias=ALIAS, ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS=dict(options)
     )
 
 
