@@ -26,3 +26,6 @@ class CoreConfig(AppConfig):
         from core.sessions import session_clocks_start
 
         user_logged_in.connect(session_clocks_start, dispatch_uid="core.session_clocks_start")
+        from core.mfa import pending_after_sign_in
+
+        user_logged_in.connect(pending_after_sign_in, dispatch_uid="core.mfa_pending_after_sign_in")

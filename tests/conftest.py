@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from core import roles
 from tests.factories import UserFactory
+from tests.two_factor import sign_in_verified
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +48,13 @@ def performance_user(make_user):
 @pytest.fixture
 def admin_user_(make_user):
     return make_user("admin", roles.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, signed in with a verified second factor (required for administrators)."""
+    sign_in_verified(client, admin_user)
+    return client
 
 
 @pytest.fixture

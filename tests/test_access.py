@@ -13,6 +13,7 @@ from kpis.models import Measure, MeasureValue
 from risks.models import Risk
 from tests.factories import KeyActionFactory
 from tests.risks.factories import RiskFactory
+from tests.two_factor import authenticator, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,14 @@ PAGES = [
         lambda w: reverse("admin:risks_risk_import"),
         {**only("admin_user_", denied=302), "performance_user": 403},
     ),
+    # Two-step verification: everyone with a role may set it up. Here only the administrator has an
+    # authenticator (verified), so the others' recovery-code and turn-off pages send them on (302), the
+    # code page sends everyone on, and the administrator may not turn it off.
+    ("two-step status", lambda w: reverse("mfa:status"), READ),
+    ("two-step set up", lambda w: reverse("mfa:setup"), READ),
+    ("two-step recovery codes", lambda w: reverse("mfa:recovery_codes"), only("admin_user_", denied=302)),
+    ("two-step turn off", lambda w: reverse("mfa:turn_off"), {**only(denied=302), "admin_user_": 403}),
+    ("two-step code", lambda w: reverse("mfa:verify"), only(denied=302)),
 ]
 CASES = [
     pytest.param(name, url, role, expected.get(role), id=f"{name} as {role}")
@@ -88,11 +97,15 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
 def test_every_role_on_every_page(client, world, page, url, role, expected):
     path = url(world)
     if role != "anonymous":
-        client.force_login(world["users"][role])
+        sign_in(client, world["users"][role])
     response = client.get(path)
     if role == "anonymous":
         assert response.status_code == 302
         assert "login/" in response["Location"]
+    elif expected == 302 and path.startswith("/accounts/two-step/"):
+        # Nothing to show them there: on to their two-step page or the report, never to sign in again.
+        assert response.status_code == 302
+        assert not response["Location"].startswith(reverse("login"))
     elif expected == 302:
         # Signed in but not staff: the admin sends them to its door, which says they need admin access.
         assert response.status_code == 302
@@ -152,7 +165,7 @@ def test_a_group_that_is_no_role_gives_no_access(client, make_user):
 
 
 def test_a_superuser_in_no_group_reads_everything(client, make_user):
-    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    sign_in(client, make_user("root", is_superuser=True, is_staff=True))
     assert client.get(reverse("plans:plan_list")).status_code == 200
     assert client.get(reverse("no_role")).status_code == 200
 
@@ -195,3 +208,14 @@ def test_posting_a_password_to_the_admins_login_signs_no_one_in(client, admin_us
     response = client.post(reverse("admin:login"), {"username": "admin", "password": "improve-2021"})
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_an_administrator_signed_in_without_a_second_factor_is_sent_to_set_it_up(client, world):
+    """The table above signs the administrator in with a verified second factor; without one, no page opens."""
+    admin = world["users"]["admin_user_"]
+    client.force_login(admin)
+    for path in (reverse("report"), reverse("admin:index")):
+        assert client.get(path)["Location"].startswith(reverse("mfa:setup"))
+    authenticator(admin)
+    for path in (reverse("report"), reverse("admin:index")):
+        assert client.get(path)["Location"].startswith(reverse("mfa:verify"))

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/no-role/", no_role, name="no_role"),
+    path("accounts/two-step/", include("core.mfa_urls")),
     path("healthz", healthz, name="healthz"),
     # Before the admin's own URLs: its login box gives way to the app's sign-in and 403 page.
     path("admin/login/", admin_login, name="admin_login"),

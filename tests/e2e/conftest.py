@@ -139,7 +139,31 @@ def sign_in(page: Page, live_server, username: str, password: str = PASSWORD, *,
     # Wait for the redirect away from the login page, whatever page it lands on (by default the
     # report at "/"): a journey then asserts on the page it cares about.
     page.wait_for_url(lambda address: "/accounts/login/" not in address)
+    if "/accounts/two-step/" in page.url:
+        pass_the_second_step(page, username)
     assert any(cookie["name"] == "sessionid" for cookie in page.context.cookies()), f"{username} was not signed in"
+
+
+def pass_the_second_step(page: Page, username: str) -> None:
+    """Pass two-step verification as the person would (administrators must): set up an authenticator
+    by reading the key the page shows, or enter the code their authenticator shows now."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.two_factor import code_for
+
+    if "/accounts/two-step/set-up/" in page.url:
+        secret = b32decode(page.locator("#mfa-secret").inner_text().replace(" ", ""))
+        page.get_by_label("6-digit code from your app").fill(f"{totp(secret):06d}")
+        page.get_by_role("button", name="Turn on two-step verification").click()
+        page.get_by_role("link", name="I have kept my codes: continue").click()
+    else:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.get_by_label("Code").fill(code_for(device))
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(lambda address: "/accounts/two-step/" not in address)
 
 
 def sign_out(page: Page) -> None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from kpis import services
 from kpis.models import Benchmark, BenchmarkKind, MeasureValue, MeasureYear
 from tests.kpis.import_fixtures import measures, plan  # noqa: F401
+from tests.two_factor import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def value(measures):  # noqa: F811
 def test_a_monthly_value_edited_in_the_admin_is_saved_by_the_service_with_its_history(
     client, admin_user_, value, calls
 ):
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
     url = reverse("admin:kpis_measurevalue_change", args=[value.pk])
     data = form_data(client.get(url), value="10.1", month="2020-07-01")
 
@@ -68,7 +69,7 @@ def test_a_monthly_value_edited_in_the_admin_is_saved_by_the_service_with_its_hi
 
 
 def test_a_monthly_value_without_a_figure_or_a_reason_is_refused_in_the_admin(client, admin_user_, value):
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
     url = reverse("admin:kpis_measurevalue_change", args=[value.pk])
     data = form_data(client.get(url), value="", note="", month="2020-07-01")
 
@@ -81,7 +82,7 @@ def test_a_monthly_value_without_a_figure_or_a_reason_is_refused_in_the_admin(cl
 
 
 def test_a_monthly_value_deleted_in_the_admin_is_deleted_by_the_service(client, admin_user_, value, calls):
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
 
     response = client.post(reverse("admin:kpis_measurevalue_delete", args=[value.pk]), {"post": "yes"})
 
@@ -99,7 +100,7 @@ def test_a_measure_and_its_inline_years_and_benchmarks_are_saved_by_the_services
     calls,
 ):
     measure = measures["1.1"]
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
     url = reverse("admin:kpis_measure_change", args=[measure.pk])
     data = form_data(client.get(url), title="Children with 3 or more placements")
     data |= {

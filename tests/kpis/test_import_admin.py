@@ -21,6 +21,7 @@ from tests.kpis.import_fixtures import (  # noqa: F401
     too_many_rows,
     zip_bomb,
 )
+from tests.two_factor import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,7 @@ def test_sro_who_is_not_staff_is_sent_to_sign_in_and_nothing_changes(client, sro
 
 
 def test_administrator_may_import(client, admin_user_, cache_table, plan, measures):  # noqa: F811
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
 
     response = upload(client, plan, as_xlsx(seed_rows()))
     client.post(CONFIRM_URL, response.context["confirm_form"].initial)
@@ -207,7 +208,7 @@ def test_admin_export_downloads_the_import_layout(client, importer, plan, measur
 
 def test_kpi_import_records_are_read_only(client, admin_user_, plan, measures):  # noqa: F811
     _, record = kpi_import_confirm(plan=plan, file_name="first.xlsx", data=as_xlsx(seed_rows()))
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
 
     assert client.get(reverse("admin:kpis_kpiimport_change", args=[record.pk])).status_code == 200
     assert client.get(reverse("admin:kpis_kpiimport_add")).status_code == 403

@@ -10,6 +10,7 @@ from tests.factories import (
     QuarterRagFactory,
     ThemeFactory,
 )
+from tests.two_factor import sign_in, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def world(request, sro, head_of_service, other_head_of_service, performance_user
 
 def client_for(client, users, role):
     if role != "anonymous":
-        client.force_login(users[role])
+        sign_in(client, users[role])
     return client
 
 
@@ -158,7 +159,7 @@ def test_second_editor_is_refused_with_a_clear_message_and_keeps_their_text(clie
     second = post_data(action, progress="Second editor's words.", rag="red")
     client.force_login(head_of_service)
     client.post(reverse("plans:action_update", kwargs={"pk": action.pk}), first)
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
     response = client.post(reverse("plans:action_update", kwargs={"pk": action.pk}), second)
     body = response.content.decode()
     assert response.status_code == 200

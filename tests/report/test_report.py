@@ -27,6 +27,7 @@ from tests.factories import (
     ThemeFactory,
 )
 from tests.report.helpers import element_by_id, h2_ids, moment, text_of
+from tests.two_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,7 @@ def test_as_at_before_the_plan_was_recorded_shows_it_as_first_recorded(signed_in
 
 @pytest.mark.parametrize("role", ["sro", "head_of_service", "other_head_of_service", "performance_user", "admin_user_"])
 def test_every_signed_in_role_can_read_the_report(client, plan, role, request):
-    client.force_login(request.getfixturevalue(role))
+    sign_in(client, request.getfixturevalue(role))
     assert client.get(reverse("report")).status_code == 200
 
 

@@ -15,6 +15,7 @@ from core import roles
 from risks import spreadsheet
 from risks.models import Risk
 from tests.risks.factories import RiskFactory
+from tests.two_factor import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,7 @@ def export(client, file_format=CSV_FORMAT, plan=None):
 
 @pytest.fixture
 def importer(client, admin_user_, cache_table):
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
     return client
 
 
@@ -251,7 +252,7 @@ def test_a_confirm_cannot_import_another_users_upload(importer, client, plan, sr
     preview = upload(importer, plan, csv_file(SEED_ROWS))
     form = preview.context["confirm_form"]
     other = make_user("colleague", is_staff=True, is_superuser=True)
-    client.force_login(other)
+    sign_in_verified(client, other)
     response = client.post(CONFIRM_URL, {name: form.initial.get(name, "") for name in form.fields})
     assert response.status_code == 403
     assert not Risk.objects.exists()

@@ -11,6 +11,7 @@ from risks import services
 from risks.models import Risk, RiskStatus
 from tests.factories import ThemeFactory
 from tests.risks.factories import RiskFactory
+from tests.two_factor import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +191,7 @@ def test_owner_edits_their_risk_in_the_browser(client, risk, sro, plan):
 
 
 def test_administrator_edits_any_risk(client, risk, admin_user_):
-    client.force_login(admin_user_)
+    sign_in_verified(client, admin_user_)
     response = client.post(
         reverse("risks:risk_edit", args=[risk.pk]), _edit_data(risk, status="closed", owner=risk.owner_id)
     )

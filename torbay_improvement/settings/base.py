@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "plans",
     "kpis",
@@ -65,10 +68,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.sessions.SessionTimeoutMiddleware",
     "core.access.RoleRequiredMiddleware",
+    "core.mfa.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -217,6 +222,12 @@ AXES_LOCKOUT_CALLABLE = "core.signin.lockout_response"
 AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR"))
 _proxy_count = os.environ.get("AXES_IPWARE_PROXY_COUNT", "").strip()
 AXES_IPWARE_PROXY_COUNT = int(_proxy_count) if _proxy_count else None
+
+# Two-step verification (django-otp: an authenticator app's 6-digit codes, and 10 recovery codes).
+# Required for administrators; MFA_REQUIRED_FOR_ALL=true asks everyone who signs in with a password.
+MFA_REQUIRED_FOR_ALL = env_bool("MFA_REQUIRED_FOR_ALL")
+OTP_TOTP_ISSUER = "Improvement Tracker"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Who a person asks for help (a locked account, no role yet): shown on those pages, e.g. an address.
 SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
