@@ -109,13 +109,13 @@ def test_an_administrator_without_an_authenticator_may_still_open(client, admin_
     assert not (status == 302 and name == "logout") or "_auth_user_id" not in client.session
 
 
-def test_static_files_are_served_to_an_unverified_administrator(live_server_static_client, admin_user_):
-    live_server_static_client.force_login(admin_user_)
-    assert live_server_static_client.get("/static/css/app.css").status_code == 200
+def test_static_files_are_served_to_an_unverified_administrator(static_client, admin_user_):
+    static_client.force_login(admin_user_)
+    assert static_client.get("/static/css/app.css").status_code == 200
 
 
 @pytest.fixture
-def live_server_static_client(client, settings):
+def static_client(client, settings):
     """The test client, with WhiteNoise serving static files from the source folders as runserver does."""
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True

@@ -60,10 +60,13 @@ PAGES = [
 @pytest.mark.parametrize(("username", "path", "loaded"), PAGES)
 def test_page_has_no_serious_accessibility_violation(axe_page, live_server, demo, username, path, loaded):
     address = path()
-    with axe_page.expect_response(lambda response: response.url == url(live_server, address)) as page_response:
-        sign_in(axe_page, live_server, username, next_path=address)
+    # The last answer for the page: an administrator's first is the redirect to two-step verification.
+    answers = []
+    axe_page.on("response", lambda response: response.url == url(live_server, address) and answers.append(response))
+    sign_in(axe_page, live_server, username, next_path=address)
 
-    assert page_response.value.status == 200, f"{address} answered {page_response.value.status}"
+    assert answers, f"{address} was never opened"
+    assert answers[-1].status == 200, f"{address} answered {answers[-1].status}"
     expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
     if loaded:
         expect(axe_page.get_by_role("heading", name=loaded).first).to_be_visible()
