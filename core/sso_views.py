@@ -20,7 +20,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, get_next_url
 
 from core.sso import (
     CANCELLED,
@@ -57,7 +57,7 @@ class SignInStartView(OIDCAuthenticationRequestView):
             self.OIDC_OP_AUTH_ENDPOINT = self.get_settings("OIDC_OP_AUTHORIZATION_ENDPOINT")
         except ProviderUnreachable as error:
             logger.warning("Single sign-on could not start: %s", error)
-            return _back_to_sign_in(request, UNREACHABLE)
+            return _back_to_sign_in(request, UNREACHABLE, get_next_url(request, "next"))
         self.OIDC_RP_CLIENT_ID = self.get_settings("OIDC_RP_CLIENT_ID")
         return super().get(request)
 
@@ -78,19 +78,23 @@ class SignInCallbackView(OIDCAuthenticationCallbackView):
             return super().get(request)
         except SignInRefused as refusal:
             logger.info("Single sign-on refused: %s", refusal.message)
-            return _back_to_sign_in(request, refusal.message)
+            return self.back_to_sign_in(refusal.message)
         except (ProviderUnreachable, requests.ConnectionError, requests.Timeout) as error:
             logger.warning("Single sign-on could not reach the provider: %s", error)
-            return _back_to_sign_in(request, UNREACHABLE)
+            return self.back_to_sign_in(UNREACHABLE)
         except (SuspiciousOperation, requests.RequestException, jwt.InvalidTokenError) as error:
             # A state this browser did not start, a token the provider would not give, a bad signature.
             logger.warning("Single sign-on failed: %s", error)
-            return _back_to_sign_in(request, FAILED)
+            return self.back_to_sign_in(FAILED)
+
+    def back_to_sign_in(self, message: str):
+        """Return to the sign-in page with the message, still on the way to where the person was going."""
+        return _back_to_sign_in(self.request, message, self.request.session.get("oidc_login_next"))
 
     def login_failure(self):
         if getattr(self.request, "axes_locked_out", False):
             return redirect("login")  # django-axes answers with its lockout page
-        return _back_to_sign_in(self.request, self.failure_message, self.request.session.get("oidc_login_next"))
+        return self.back_to_sign_in(self.failure_message)
 
     def login_success(self):
         response = super().login_success()

@@ -163,8 +163,10 @@ class TestRoundTrip:
 
 
 class TestRefused:
-    def test_an_unverified_email_is_told_on_the_sign_in_page(self, client, sso):
-        body = messages_on_the_sign_in_page(client, sign_in_with_sso(client, sso, "pat.unverified"))
+    def test_an_unverified_email_is_told_on_the_sign_in_page_keeping_where_they_were_going(self, client, sso):
+        response = sign_in_with_sso(client, sso, "pat.unverified", next_path="/risks/")
+        assert response["Location"] == f"{reverse('login')}?next=/risks/"
+        body = messages_on_the_sign_in_page(client, response)
         assert UNVERIFIED_EMAIL.format(email="pat.unverified@torbay.gov.uk") in body
         assert not User.objects.exists()
 

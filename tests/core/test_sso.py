@@ -1,6 +1,12 @@
 """Single sign-on's rules without a provider: the settings read from the environment, and how a person
 the provider vouches for is matched to an account here (the Django test database, no network)."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import jwt
 import pytest
 from django.contrib.auth.models import User
@@ -19,6 +25,7 @@ from core.sso import (
 )
 from torbay_improvement.settings.oidc import oidc_settings
 
+ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = {
     "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example/authorize",
     "OIDC_OP_TOKEN_ENDPOINT": "https://login.example/token",
@@ -206,3 +213,31 @@ class TestBackend:
         assert backend.verify_token(ours, nonce="n")["aud"] == "tracker"
         with pytest.raises(SuspiciousOperation, match="issued to another application"):
             backend.verify_token(theirs, nonce="n")
+
+
+def test_the_settings_modules_turn_it_on_from_the_environment():
+    """base.py as a council's deployment reads it: the backend after django-axes, and CSP letting sign-out
+    reach the provider's logout page."""
+    script = (
+        "import json; from django.conf import settings as s; "
+        "csp = s.CONTENT_SECURITY_POLICY['DIRECTIVES']; "
+        "print(json.dumps([s.OIDC_ENABLED, s.AUTHENTICATION_BACKENDS, csp['form-action']]))"
+    )
+    environment = {
+        **os.environ,
+        **CLIENT,
+        **DISCOVERY,
+        "OIDC_OP_LOGOUT_URL": "https://login.microsoftonline.com/tenant/oauth2/v2.0/logout",
+        "DJANGO_SETTINGS_MODULE": "torbay_improvement.settings.test",
+    }
+    found = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    enabled, backends, form_action = json.loads(found.stdout)
+    assert enabled is True
+    assert backends == [
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
+        "core.sso.CouncilOIDCBackend",
+    ]
+    assert form_action == ["'self'", "https://login.microsoftonline.com"]

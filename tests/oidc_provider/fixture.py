@@ -20,11 +20,12 @@ from torbay_improvement.settings.oidc import OIDC_BACKEND, oidc_settings
 
 MANAGE = Path(__file__).resolve().parent / "manage.py"
 ROOT = MANAGE.parents[2]
-# The app's callback as the test client (testserver) and the live server (any port on 127.0.0.1) see it;
-# the provider lets a loopback address's port vary (RFC 8252).
-REDIRECT_URIS = (
-    "http://testserver/oidc/callback/ http://127.0.0.1/oidc/callback/"
-    " http://testserver/accounts/login/ http://127.0.0.1/accounts/login/"
+# The app's callback and sign-in page as the test client (testserver) and the live server (localhost, any
+# port) see them: the provider lets a loopback address's port vary (RFC 8252).
+REDIRECT_URIS = " ".join(
+    f"http://{host}{path}"
+    for host in ("testserver", "127.0.0.1", "localhost")
+    for path in ("/oidc/callback/", "/accounts/login/")
 )
 START_SECONDS = 60
 

@@ -66,6 +66,8 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.claims.ClaimsValidator",
     "SCOPES": {"openid": "OpenID Connect", "email": "Email address", "profile": "Name"},
     "PKCE_REQUIRED": True,
+    # The browser journeys' live server is http://localhost:<a free port>.
+    "ALLOW_LOCALHOST_LOOPBACK": True,
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
 }
