@@ -12,6 +12,7 @@ from django.urls import reverse
 from kpis.models import Measure, MeasureValue
 from risks.models import Risk
 from tests.factories import KeyActionFactory
+from tests.oidc_provider.fixture import sso_on
 from tests.risks.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +196,33 @@ def test_posting_a_password_to_the_admins_login_signs_no_one_in(client, admin_us
     response = client.post(reverse("admin:login"), {"username": "admin", "password": "improve-2021"})
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+SSO_ENDPOINTS = {
+    "OIDC_RP_CLIENT_ID": "tracker",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://login.example/token",
+    "OIDC_OP_USER_ENDPOINT": "https://login.example/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://login.example/keys",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("sso", [False, True], ids=["SSO off", "SSO on"])
+def test_single_sign_on_addresses_are_the_same_for_every_role(client, world, settings, role, sso):
+    """Off: not found for anyone. On: anyone may go to the provider (signed in or not, with a role or not), and a
+    return that this browser did not start goes back to the sign-in page."""
+    if sso:
+        sso_on(settings, SSO_ENDPOINTS)
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    start = client.get("/oidc/authenticate/")
+    back = client.get("/oidc/callback/", {"code": "x", "state": "y"})
+    if not sso:
+        assert (start.status_code, back.status_code) == (404, 404)
+        return
+    assert start.status_code == 302
+    assert start["Location"].startswith("https://login.example/authorize?")
+    assert back.status_code == 302
+    assert back["Location"] == reverse("login")

@@ -77,6 +77,12 @@ class TestSettings:
         with pytest.raises(ImproperlyConfigured, match="must be https://"):
             oidc_settings({**CLIENT, "OIDC_OP_DISCOVERY_URL": "http://login.example/.well-known/openid-configuration"})
 
+    @pytest.mark.parametrize("tenant", ["common", "organizations", "consumers"])
+    def test_entras_shared_tenants_are_refused(self, tenant):
+        url = f"https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+        with pytest.raises(ImproperlyConfigured, match="Use your council's own Entra ID tenant"):
+            oidc_settings({**CLIENT, "OIDC_OP_DISCOVERY_URL": url})
+
     def test_an_unknown_signing_algorithm_is_refused(self):
         with pytest.raises(ImproperlyConfigured, match="OIDC_RP_SIGN_ALGO is 'none'"):
             oidc_settings({**CLIENT, **DISCOVERY, "OIDC_RP_SIGN_ALGO": "none"})

@@ -20,6 +20,8 @@ ENDPOINTS = (
 )
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512")
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+# Microsoft Entra ID's shared authorities: anyone with any Microsoft account could come back signed in.
+ENTRA_SHARED_TENANTS = ("/common/", "/organizations/", "/consumers/")
 TRUE = {"1", "true", "yes", "on"}
 
 
@@ -69,6 +71,11 @@ def oidc_settings(environ: Mapping[str, str]) -> dict[str, object]:
     plain = [name for name in names[2:] if values[name] and not _https_or_loopback(values[name])]
     if plain:
         raise ImproperlyConfigured(f"{', '.join(plain)} must be https:// addresses (the provider's, over TLS).")
+    if any(tenant in url for tenant in ENTRA_SHARED_TENANTS for url in values.values() if "microsoftonline" in url):
+        raise ImproperlyConfigured(
+            "Use your council's own Entra ID tenant (https://login.microsoftonline.com/<tenant id>/v2.0/...), "
+            "not /common/, /organizations/ or /consumers/, which would let any organisation's accounts in."
+        )
     timeout = environ.get("OIDC_TIMEOUT", "").strip() or "10"
     settings: dict[str, object] = {
         "OIDC_ENABLED": True,
