@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from core.roles import is_administrator
+from core.uploads import capped_uploads
 
 DEFAULT_TMP_STORAGE = "import_export.tmp_storages.TempFolderStorage"
 SIDECAR_SUFFIX = "-checked"
@@ -114,7 +115,9 @@ class SpreadsheetAdminViews:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
-            path("import/", wrap(self._importer(self.import_view)), name=f"{prefix}_import"),
+            # The upload is stopped in the web tier once it passes the cap (core.uploads); admin_view keeps
+            # the CSRF check inside.
+            path("import/", capped_uploads(wrap(self._importer(self.import_view))), name=f"{prefix}_import"),
             path(
                 "process_import/",
                 wrap(require_POST(self._importer(self.process_import_view))),

@@ -263,7 +263,8 @@ def path_read(path) -> bytes:
 def uploaded_file_read(upload) -> bytes:
     """Return an uploaded file's bytes (its position left at the start), or raise the form error that
     says which limit it passes: the admin imports call this before anything parses the file."""
-    if upload.size > MAX_UPLOAD_BYTES:
+    # too_large: the web tier stopped reading it past the cap (core.uploads.RefusedUpload).
+    if getattr(upload, "too_large", False) or upload.size > MAX_UPLOAD_BYTES:
         raise forms.ValidationError(UPLOAD_TOO_LARGE)
     data = upload.read()
     upload.seek(0)

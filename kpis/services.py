@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -359,21 +359,22 @@ def kpi_import_apply(*, preview: KpiImportPreview, user: User | None = None, sou
 
 
 def _write_values_with_history(writes: Writes, *, record: KpiImport, now: datetime.datetime, reason: str) -> None:
-    """Insert and update the monthly values and their history rows with executemany.
+    """Insert and update the monthly values, then copy each written row into its history in the database.
 
     This is what simple_history's bulk_create_with_history / bulk_update_with_history record (one
-    historical row per value: "+" created, "~" changed, history_user = the importer), written without
-    building a model instance per value and per history row: for 60,000 values Django's bulk_create
-    spends most of its time compiling per-field parameters. Columns come from the models' _meta, so a
-    new field on MeasureValue fails loudly here instead of being left out of the history.
+    historical row per value: "+" created, "~" changed, history_user = the importer, the reason and the
+    date), written without building a model instance per value and per history row: for 60,000 values
+    Django's bulk_create spends most of its time compiling per-field parameters. The history rows are
+    `INSERT ... SELECT` copies of the rows just written, so they hold exactly what the table holds; the
+    columns come from the models' _meta, so a field on the history model that is neither a copy of a
+    value's field nor simple_history's own fails loudly here instead of being left out.
     """
     if not (writes.new_values or writes.changed_values):
         return
-    meta, history_meta = MeasureValue._meta, MeasureValue.history.model._meta
-    ops, quote = connection.ops, connection.ops.quote_name
-    value_field = meta.get_field("value")
+    meta = MeasureValue._meta
     decimals: dict[Decimal, object] = {}
     months: dict[datetime.date, object] = {}
+    value_field, ops = meta.get_field("value"), connection.ops
 
     def db_decimal(number: Decimal | None):
         if number is None:
@@ -388,67 +389,124 @@ def _write_values_with_history(writes: Writes, *, record: KpiImport, now: dateti
         return months[month]
 
     updated_at = meta.get_field("updated_at").get_db_prep_save(now, connection)
-    columns = ["measure_id", "month", "value", "text", "note", "kpi_import_id", "updated_at"]
+    history = _HistoryCopy(record=record, now=now, reason=reason)
     with connection.cursor() as cursor:
         if writes.new_values:
-            cursor.executemany(
-                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(meta.get_field(c).column) for c in columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(columns))})",
-                [
-                    (measure_id, db_month(month), db_decimal(value), text, note, record.pk, updated_at)
-                    for measure_id, month, value, text, note in writes.new_values
-                ],
-            )
-            cursor.execute(
-                f"SELECT {quote(meta.pk.column)}, {quote(meta.get_field('measure').column)}, "
-                f"{quote(meta.get_field('month').column)} FROM {quote(meta.db_table)} "
-                f"WHERE {quote(meta.get_field('kpi_import').column)} = %s",
-                [record.pk],
-            )
-            new_ids = {(measure_id, _as_date(month)): pk for pk, measure_id, month in cursor.fetchall()}
+            rows = [
+                (measure_id, db_month(month), db_decimal(value), text, note)
+                for measure_id, month, value, text, note in writes.new_values
+            ]
+            _values_insert(cursor, rows, kpi_import_id=record.pk, updated_at=updated_at)
+            # Before the changed rows take this import's key too: now only the new rows hold it.
+            history.write(cursor, "+")
         if writes.changed_values:
-            assignments = ", ".join(f"{quote(meta.get_field(c).column)} = %s" for c in columns[2:])
-            cursor.executemany(
-                f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s",
-                [
-                    (db_decimal(value), text, note, record.pk, updated_at, pk)
-                    for pk, _, _, value, text, note in writes.changed_values
-                ],
-            )
-        shared = {
-            "kpi_import_id": record.pk,
-            "updated_at": updated_at,
+            rows = [(pk, db_decimal(value), text, note) for pk, _, _, value, text, note in writes.changed_values]
+            _values_update(cursor, rows, kpi_import_id=record.pk, updated_at=updated_at)
+            history.write(cursor, "~", skip_written=bool(writes.new_values))
+
+
+# The columns of a monthly value the import writes: per row, then the two every row shares.
+_VALUE_COLUMNS = ("measure_id", "month", "value", "text", "note")
+_CHANGED_COLUMNS = ("id", "value", "text", "note")
+_SHARED_COLUMNS = ("kpi_import_id", "updated_at")
+
+
+def _columns(names) -> list[str]:
+    return [connection.ops.quote_name(MeasureValue._meta.get_field(name).column) for name in names]
+
+
+def _arrays(rows: list[tuple], names) -> tuple[str, list[list]]:
+    """Return `unnest(%s::type[], ...)` and its parameters: one array per column (PostgreSQL)."""
+    meta = MeasureValue._meta
+    casts = ", ".join(f"%s::{meta.get_field(name).db_type(connection)}[]" for name in names)
+    return f"unnest({casts})", [list(column) for column in zip(*rows, strict=True)]
+
+
+def _values_insert(cursor, rows: list[tuple], *, kpi_import_id: int, updated_at) -> None:
+    table = connection.ops.quote_name(MeasureValue._meta.db_table)
+    columns = ", ".join(_columns(_VALUE_COLUMNS + _SHARED_COLUMNS))
+    if connection.vendor == "postgresql":
+        # psycopg2's executemany sends one INSERT per row; this sends every row in one statement, a
+        # column an array (the multi-row insert the database is quickest at).
+        source, params = _arrays(rows, _VALUE_COLUMNS)
+        sql = f"INSERT INTO {table} ({columns}) SELECT *, %s, %s FROM {source}"
+        cursor.execute(sql, [kpi_import_id, updated_at, *params])
+        return
+    # SQLite's executemany is already at its floor: one prepared statement, stepped per row, in C.
+    placeholders = ", ".join(["%s"] * (len(_VALUE_COLUMNS) + len(_SHARED_COLUMNS)))
+    cursor.executemany(
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
+        [(*row, kpi_import_id, updated_at) for row in rows],
+    )
+
+
+def _values_update(cursor, rows: list[tuple], *, kpi_import_id: int, updated_at) -> None:
+    table = connection.ops.quote_name(MeasureValue._meta.db_table)
+    pk, *fields = _columns(_CHANGED_COLUMNS)
+    shared = _columns(_SHARED_COLUMNS)
+    if connection.vendor == "postgresql":
+        source, params = _arrays(rows, _CHANGED_COLUMNS)
+        names = [f"u{index}" for index in range(len(_CHANGED_COLUMNS))]
+        assignments = ", ".join(
+            [f"{column} = {name}" for column, name in zip(fields, names[1:], strict=True)]
+            + [f"{column} = %s" for column in shared]
+        )
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {source} AS u({', '.join(names)}) WHERE {table}.{pk} = u0",
+            [kpi_import_id, updated_at, *params],
+        )
+        return
+    assignments = ", ".join(f"{column} = %s" for column in (*fields, *shared))
+    cursor.executemany(
+        f"UPDATE {table} SET {assignments} WHERE {pk} = %s",
+        [(*row[1:], kpi_import_id, updated_at, row[0]) for row in rows],
+    )
+
+
+class _HistoryCopy:
+    """`INSERT INTO <history> SELECT <the value's columns>, <this import's history fields> FROM <values>`."""
+
+    def __init__(self, *, record: KpiImport, now: datetime.datetime, reason: str):
+        meta, history_meta = MeasureValue._meta, MeasureValue.history.model._meta
+        quote = connection.ops.quote_name
+        copied = {field.attname: field.column for field in meta.concrete_fields}
+        self.own = {
             "history_date": history_meta.get_field("history_date").get_db_prep_save(now, connection),
             "history_change_reason": reason,
             "history_user_id": record.imported_by_id,
+            "history_type": None,  # "+" or "~", per write
         }
-        history_rows = [
-            {"id": new_ids[measure_id, month], "measure_id": measure_id, "month": month, "value": value}
-            | {"text": text, "note": note, "history_type": "+"}
-            for measure_id, month, value, text, note in writes.new_values
-        ] + [
-            {"id": pk, "measure_id": measure_id, "month": month, "value": value}
-            | {"text": text, "note": note, "history_type": "~"}
-            for pk, measure_id, month, value, text, note in writes.changed_values
-        ]
-        history_fields = [f for f in history_meta.concrete_fields if not f.primary_key]
-        cursor.executemany(
-            f"INSERT INTO {quote(history_meta.db_table)} ({', '.join(quote(f.column) for f in history_fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(history_fields))})",
-            [
-                tuple(
-                    db_month(row["month"])
-                    if f.attname == "month"
-                    else db_decimal(row["value"])
-                    if f.attname == "value"
-                    else row[f.attname]
-                    if f.attname in row
-                    else shared[f.attname]
-                    for f in history_fields
-                )
-                for row in history_rows
-            ],
+        fields = [f for f in history_meta.concrete_fields if not f.primary_key]
+        unknown = [f.attname for f in fields if f.attname not in copied and f.attname not in self.own]
+        if unknown:
+            raise ImproperlyConfigured(f"The KPI import does not know how to fill the history fields {unknown}.")
+        self.own_fields = [f.attname for f in fields if f.attname not in copied]
+        selected = ", ".join(f"v.{quote(copied[f.attname])}" if f.attname in copied else "%s" for f in fields)
+        table, values_table = quote(history_meta.db_table), quote(meta.db_table)
+        import_column, history_import_column = (
+            quote(meta.get_field("kpi_import").column),
+            quote(history_meta.get_field("kpi_import").column),
         )
+        id_column, history_id_column = quote(meta.pk.column), quote(history_meta.get_field(meta.pk.attname).column)
+        self.sql = (
+            f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) "
+            f"SELECT {selected} FROM {values_table} v WHERE v.{import_column} = %s"
+        )
+        self.not_yet_copied = (
+            f" AND NOT EXISTS (SELECT 1 FROM {table} h WHERE h.{history_id_column} = v.{id_column}"
+            f" AND h.{history_import_column} = %s)"
+        )
+        self.record_pk = record.pk
+
+    def write(self, cursor, history_type: str, *, skip_written: bool = False) -> None:
+        """Copy the rows holding this import's key (but those copied already, with `skip_written`)."""
+        own = {**self.own, "history_type": history_type}
+        params = [own[name] for name in self.own_fields] + [self.record_pk]
+        sql = self.sql
+        if skip_written:
+            sql += self.not_yet_copied
+            params.append(self.record_pk)
+        cursor.execute(sql, params)
 
 
 def _as_date(value) -> datetime.date:

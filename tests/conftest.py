@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from core import roles
 from tests.factories import UserFactory
+from tests.oidc_provider.fixture import oidc_provider  # noqa: F401 (the local OpenID provider, session-wide)
 from tests.two_factor import sign_in_verified
 
 

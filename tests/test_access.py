@@ -12,6 +12,7 @@ from django.urls import reverse
 from kpis.models import Measure, MeasureValue
 from risks.models import Risk
 from tests.factories import KeyActionFactory
+from tests.oidc_provider.fixture import sso_on
 from tests.risks.factories import RiskFactory
 from tests.two_factor import authenticator, sign_in
 
@@ -219,3 +220,33 @@ def test_an_administrator_signed_in_without_a_second_factor_is_sent_to_set_it_up
     authenticator(admin)
     for path in (reverse("report"), reverse("admin:index")):
         assert client.get(path)["Location"].startswith(reverse("mfa:verify"))
+
+
+SSO_ENDPOINTS = {
+    "OIDC_RP_CLIENT_ID": "tracker",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://login.example/token",
+    "OIDC_OP_USER_ENDPOINT": "https://login.example/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://login.example/keys",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("sso", [False, True], ids=["SSO off", "SSO on"])
+def test_single_sign_on_addresses_are_the_same_for_every_role(client, world, settings, role, sso):
+    """Off: not found for anyone. On: anyone may go to the provider (signed in or not, with a role or not), and a
+    return that this browser did not start goes back to the sign-in page."""
+    if sso:
+        sso_on(settings, SSO_ENDPOINTS)
+    if role != "anonymous":
+        sign_in(client, world["users"][role])
+    start = client.get("/oidc/authenticate/")
+    back = client.get("/oidc/callback/", {"code": "x", "state": "y"})
+    if not sso:
+        assert (start.status_code, back.status_code) == (404, 404)
+        return
+    assert start.status_code == 302
+    assert start["Location"].startswith("https://login.example/authorize?")
+    assert back.status_code == 302
+    assert back["Location"] == reverse("login")

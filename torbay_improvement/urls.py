@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from core.access import no_role
 from core.health import healthz
+from core.sso_views import SignOutView
 from core.views import admin_login
 from report.views import HighlightReportDocxView, HighlightReportPdfView, HighlightReportView
 
@@ -14,7 +15,8 @@ urlpatterns = [
     path("report/pdf/", HighlightReportPdfView.as_view(), name="report_pdf"),
     path("report/docx/", HighlightReportDocxView.as_view(), name="report_docx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's sign-out, which also ends a single sign-on session at the provider when it has a logout URL.
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
     # Password reset by email: the same answer whether or not an account has the address.
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -26,6 +28,8 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/no-role/", no_role, name="no_role"),
     path("accounts/two-step/", include("core.mfa_urls")),
+    # Single sign-on (OpenID Connect): both answer 404 unless it is configured (core/sso_views.py).
+    path("oidc/", include("core.sso_views")),
     path("healthz", healthz, name="healthz"),
     # Before the admin's own URLs: its login box gives way to the app's sign-in and 403 page.
     path("admin/login/", admin_login, name="admin_login"),

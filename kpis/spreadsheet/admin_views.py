@@ -79,7 +79,7 @@ class KpiSpreadsheetAdmin(SpreadsheetAdminViews):
         if not preview.is_valid:
             return self.render_import(request, form=form, preview=preview)
         upload = self.new_upload(request)
-        upload.save(data, preview_dumps(preview))
+        upload.save(data, preview_dumps(preview, data=data))
         return self.render_preview(request, preview, upload)
 
     def process_import_view(self, request):
@@ -91,23 +91,23 @@ class KpiSpreadsheetAdmin(SpreadsheetAdminViews):
         if data is None:
             return HttpResponseRedirect(self.url("import"))
         plan, file_name = form.cleaned_data["plan"], form.cleaned_data["original_file_name"]
-        checked = preview_loads(upload.sidecar())
+        checked = preview_loads(upload.sidecar(), data=data)
         if checked is not None and checked.plan.pk != plan.pk:
             checked = None  # not the preview of this confirm: check the file again before writing
         preview, record = kpi_import_confirm(
             plan=plan, file_name=file_name, data=data, user=request.user, source="admin", checked=checked
         )
         if record is None:
-            return self._show_again(request, preview, upload)
+            return self._show_again(request, preview, upload, data)
         upload.remove()
         messages.success(request, IMPORT_DONE.format(file_name=file_name, summary=preview.summary()))
         return HttpResponseRedirect(self.url("changelist"))
 
-    def _show_again(self, request, preview: KpiImportPreview, upload: TemporaryUpload) -> TemplateResponse:
+    def _show_again(self, request, preview: KpiImportPreview, upload: TemporaryUpload, data: bytes) -> TemplateResponse:
         """The file no longer fits the database as previewed: show its problems, or its new preview."""
         if not preview.is_valid:
             return self.render_import(request, form=KpiImportForm(), preview=preview)
-        upload.save_sidecar(preview_dumps(preview))
+        upload.save_sidecar(preview_dumps(preview, data=data))
         messages.warning(request, FIGURES_CHANGED_SINCE_PREVIEW.format(file_name=preview.file_name))
         return self.render_preview(request, preview, upload)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from .oidc import OIDC_BACKEND, oidc_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -141,6 +143,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Single sign-on with the council's own accounts (OpenID Connect; Microsoft Entra ID and others): off
+# unless OIDC_RP_CLIENT_ID is set. The OIDC_* settings come from settings/oidc.py; core/sso.py signs in.
+_oidc = oidc_settings(os.environ)
+globals().update(_oidc)
+if _oidc["OIDC_ENABLED"]:
+    AUTHENTICATION_BACKENDS.append(OIDC_BACKEND)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -187,7 +195,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # Signing out of a single sign-on session ends at the provider's logout page, if it has one.
+        "form-action": ["'self'", *_oidc.get("OIDC_FORM_ACTION_ORIGINS", [])],
         "frame-ancestors": ["'none'"],
     }
 }

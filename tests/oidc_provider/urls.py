@@ -1,0 +1,9 @@
+"""The provider's URLs: its sign-in form and django-oauth-toolkit's OAuth 2 and OpenID Connect endpoints."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+]
