@@ -162,7 +162,9 @@ def run_build(key: str) -> dict[str, str]:
     PaperBuild.objects.filter(pk=build.pk).update(
         status=PaperBuild.Status.READY, files=files, finished_at=timezone.now()
     )
-    remove_old_papers()
+    # Its own version is kept even when this process thinks another is current (a worker already on a
+    # release the web servers are not yet on): the readers waiting for it are served it.
+    remove_old_papers(keep=build.version)
     return files
 
 
@@ -175,15 +177,15 @@ def _delete_folder(folder: str) -> None:
     default_storage.delete(folder)  # the (now empty) folder itself, where storage has folders
 
 
-def remove_old_papers(*, now: datetime.datetime | None = None) -> int:
-    """Remove the rows and files of every version but the current one, keeping builds still running; return
-    how many rows went."""
+def remove_old_papers(*, keep: str = "", now: datetime.datetime | None = None) -> int:
+    """Remove the rows and files of every version but the current one (and `keep`), keeping builds still
+    running; return how many rows went."""
     now = now or timezone.now()
     current = data_version()
     running = PaperBuild.objects.filter(
         status__in=(PaperBuild.Status.QUEUED, PaperBuild.Status.BUILDING), enqueued_at__gte=now - BUILD_LIMIT
     )
-    kept = {current, *running.values_list("version", flat=True)}
+    kept = {current, keep, *running.values_list("version", flat=True)}
     removed, _ = PaperBuild.objects.exclude(version__in=kept).delete()
     if default_storage.exists(PAPERS_FOLDER):
         for version in default_storage.listdir(PAPERS_FOLDER)[0]:

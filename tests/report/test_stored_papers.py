@@ -9,6 +9,7 @@ import io
 
 import docx
 import pytest
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from kpis.models import Measure
 from kpis.services import measure_value_set
 from plans.services import key_action_update_add
+from report import cache as report_cache
 from report import stored_papers
 from report.models import PaperBuild
 from report.tasks import build_paper
@@ -196,6 +198,25 @@ def test_old_versions_rows_and_files_are_removed_by_the_next_build(signed_in, pl
     assert not default_storage.exists(old.files["docx"])
     assert default_storage.exists(new.files["docx"])
     assert default_storage.listdir(stored_papers.PAPERS_FOLDER)[0] == [new.version]
+
+
+def test_a_build_keeps_its_own_version_when_its_worker_thinks_another_is_current(signed_in, plan):
+    """A worker already on a new release (another code version) removes older papers, but not the one it just
+    built for readers whose web servers still ask for it."""
+    _get(signed_in)
+    build = PaperBuild.objects.get()
+    other_release = "0123456789abcdef"
+    default_storage.save(f"{stored_papers.PAPERS_FOLDER}/{other_release}/x/docx/old.docx", io.BytesIO(b"PK"))
+
+    cache.delete(report_cache.TOKEN_KEY)  # this process now sees another version as current
+    assert stored_papers.data_version() != build.version
+
+    stored_papers.remove_old_papers(keep=build.version)
+    assert PaperBuild.objects.filter(pk=build.pk).exists()
+    assert default_storage.exists(build.files["docx"])
+    assert default_storage.listdir(stored_papers.PAPERS_FOLDER)[0] == [build.version]
+    stored_papers.remove_old_papers()
+    assert not PaperBuild.objects.exists()
 
 
 def test_a_stored_paper_whose_file_went_missing_is_built_again(signed_in, plan, builds_enqueued):
