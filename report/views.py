@@ -1,17 +1,14 @@
-"""The SRO's highlight report, on screen and as a PDF: authorise → select → present."""
+"""The SRO's highlight report on screen: authorise → select → present (the papers: report.paper_views)."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse
-from django.template.loader import render_to_string
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import strip_tags
 from django.views.generic import TemplateView
 
 from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
@@ -41,7 +38,6 @@ NO_PLAN_MESSAGE = "There are no plans yet. An administrator can load them with m
 PLAN_NOT_FOUND_MESSAGE = "There is no plan with that name. Choose a plan from the list."
 
 QUARTER_YEARS = range(2000, 2101)
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _day(day: datetime.date) -> str:
@@ -174,56 +170,3 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
         panels = report_html(report_context)
         report_cache.cache_html(key, panels)
         return panels
-
-
-class HighlightReportPdfView(HighlightReportView):
-    """The same report as a PDF for committee papers: the same panels, charts as server-side SVG."""
-
-    template_name = "report/pdf.html"
-    pdf = True
-    every_month = True
-
-    def render_to_response(self, context, **response_kwargs):
-        plan = context.get("plan")
-        if plan is None:
-            raise Http404(NO_PLAN_MESSAGE)
-        # WeasyPrint is imported only when a PDF is asked for: it is slow to load and logs as it does.
-        from report.pdf import html_to_pdf
-
-        context.update(produced_at=timezone.localtime(), protective_marking=settings.PROTECTIVE_MARKING)
-        html = render_to_string(self.template_name, context, request=self.request)
-        document = html_to_pdf(html=html, base_url=self.request.build_absolute_uri("/"))
-        day = context["as_at"] or plan.report_date or timezone.localdate()
-        response = HttpResponse(document, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="highlight-report-{plan.slug}-{day:%Y-%m-%d}.pdf"'
-        return response
-
-
-class HighlightReportDocxView(HighlightReportView):
-    """The same report as a Word document, for committee systems that take Word."""
-
-    every_month = True
-
-    def panels(self, report_context: ReportContext) -> list:
-        # Word is built from the report's data, not its HTML: keep the context, render no panels.
-        self.report_context = report_context
-        return []
-
-    def render_to_response(self, context, **response_kwargs):
-        plan = context.get("plan")
-        if plan is None:
-            raise Http404(NO_PLAN_MESSAGE)
-        from report.docx import report_docx
-
-        status = render_to_string(
-            "report/_status_line.html", {"quarter": context["quarter"], "as_at": context["as_at"]}
-        )
-        document = report_docx(
-            report_context=self.report_context,
-            title=f"Highlight report: {context['plan_then'].title}",
-            status_line=strip_tags(status).split("\n")[0].strip(),
-        )
-        day = context["as_at"] or plan.report_date or timezone.localdate()
-        response = HttpResponse(document, content_type=DOCX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="highlight-report-{plan.slug}-{day:%Y-%m-%d}.docx"'
-        return response

@@ -34,6 +34,8 @@ PAGES = [
     ("report", lambda w: reverse("report"), READ),
     ("report PDF", lambda w: reverse("report_pdf"), READ),
     ("report Word", lambda w: reverse("report_docx"), READ),
+    # The page a paper being prepared refreshes to (here built at once: the tests run tasks immediately).
+    ("report PDF being prepared", lambda w: f"{reverse('report_pdf')}?waiting=1", READ),
     ("plan list", lambda w: reverse("plans:plan_list"), READ),
     ("plan", lambda w: reverse("plans:plan_detail", kwargs={"slug": w["action"].objective.theme.plan.slug}), READ),
     ("my actions", lambda w: reverse("plans:my_actions"), READ),

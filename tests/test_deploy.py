@@ -24,6 +24,8 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# The background worker the block starts beside gunicorn (it runs until stopped).
+WORKERS: list[subprocess.Popen] = []
 
 
 def readme_deploy_commands() -> tuple[dict[str, str], list[str]]:
@@ -68,10 +70,22 @@ def fetch(url: str, *, https: bool = True) -> tuple[int, dict, bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def argv_of(command: str) -> list[str]:
+    """Return the README's command as arguments, run from this virtualenv."""
     argv = shlex.split(command)
     argv[0] = argv[0].replace(".venv/bin/", f"{VENV_BIN}/", 1)
-    return subprocess.run(argv, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return argv
+
+
+def started(command: str, env: dict[str, str]) -> subprocess.Popen:
+    """Start a command that runs until stopped (gunicorn, the worker)."""
+    return subprocess.Popen(argv_of(command), cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        argv_of(command), cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +102,7 @@ def deployed(tmp_path_factory):
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=f"sqlite:///{folder / 'tracker.sqlite3'}",
         STATIC_ROOT=str(folder / "staticfiles"),
+        MEDIA_ROOT=str(folder / "media"),
     )
     port = free_port()
     outputs = {}
@@ -95,9 +110,10 @@ def deployed(tmp_path_factory):
     for command in commands:
         if "gunicorn" in command:
             command = re.sub(r"--bind \S+", f"--bind 127.0.0.1:{port}", command)
-            argv = shlex.split(command)
-            argv[0] = argv[0].replace(".venv/bin/", f"{VENV_BIN}/", 1)
-            server = subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            server = started(command, env)
+            continue
+        if "db_worker" in command:
+            WORKERS.append(started(command, env))
             continue
         result = run(command, env)
         outputs[command] = result.stdout + result.stderr
@@ -118,6 +134,17 @@ def deployed(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        for worker in WORKERS:
+            worker.terminate()
+            worker.wait(timeout=10)
+
+
+def test_the_background_worker_runs_beside_gunicorn_and_stops_when_told(deployed):
+    assert len(WORKERS) == 1, "the README's deploy block starts the worker"
+    (worker,) = WORKERS
+    assert worker.poll() is None, f"the worker stopped:\n{worker.stdout.read().decode()}"
+    worker.terminate()  # as systemd stops it
+    assert worker.wait(timeout=10) == 0
 
 
 def test_check_deploy_finds_no_issue(deployed):

@@ -8,12 +8,13 @@ from core.access import no_role
 from core.health import healthz
 from core.sso_views import SignOutView
 from core.views import admin_login
-from report.views import HighlightReportDocxView, HighlightReportPdfView, HighlightReportView
+from report.paper_views import PaperDocxView, PaperPdfView
+from report.views import HighlightReportView
 
 urlpatterns = [
     path("", HighlightReportView.as_view(), name="report"),
-    path("report/pdf/", HighlightReportPdfView.as_view(), name="report_pdf"),
-    path("report/docx/", HighlightReportDocxView.as_view(), name="report_docx"),
+    path("report/pdf/", PaperPdfView.as_view(), name="report_pdf"),
+    path("report/docx/", PaperDocxView.as_view(), name="report_docx"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Django's sign-out, which also ends a single sign-on session at the provider when it has a logout URL.
     path("accounts/logout/", SignOutView.as_view(), name="logout"),

@@ -62,7 +62,7 @@ def test_the_pages_show_it_as_typed(client, typed_update, sro, page):
 def test_the_word_paper_has_it_as_typed(client, typed_update, sro):
     client.force_login(sro)
     response = client.get(reverse("report_docx"), {"plan": "as-typed", "year": 2021, "quarter": 1})
-    document = docx.Document(io.BytesIO(response.content))
+    document = docx.Document(io.BytesIO(response.getvalue()))
     text = "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
 
     assert TYPED in text
@@ -73,7 +73,7 @@ def test_the_pdf_has_it_as_typed(client, typed_update, sro, tmp_path):
     client.force_login(sro)
     response = client.get(reverse("report_pdf"), {"plan": "as-typed", "year": 2021, "quarter": 1})
     path = tmp_path / "paper.pdf"
-    path.write_bytes(response.content)
+    path.write_bytes(response.getvalue())
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
     assert TYPED in " ".join(text.split())

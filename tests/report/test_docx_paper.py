@@ -28,7 +28,7 @@ def word(demo, client):
     assert response["Content-Disposition"] == (
         'attachment; filename="highlight-report-torbay-2021-highlight-2021-07-13.docx"'
     )
-    return docx.Document(io.BytesIO(response.content))
+    return docx.Document(io.BytesIO(response.getvalue()))
 
 
 def _cells(document) -> list[str]:
@@ -135,7 +135,7 @@ def _docx(client, user, slug: str):
     client.force_login(user)
     response = client.get(reverse("report_docx"), {"plan": slug})
     assert response.status_code == 200
-    return docx.Document(io.BytesIO(response.content))
+    return docx.Document(io.BytesIO(response.getvalue()))
 
 
 def _kpi_tables(document) -> list:
@@ -185,7 +185,7 @@ def test_ten_times_torbay_opens_with_every_table_and_its_repeating_header_row(cl
 def test_a_later_quarters_word_paper_marks_the_earlier_update_as_the_page_does(demo, client):
     client.force_login(User.objects.get(username="sro"))
     response = client.get(reverse("report_docx"), {"year": 2021, "quarter": 2})
-    document = docx.Document(io.BytesIO(response.content))
+    document = docx.Document(io.BytesIO(response.getvalue()))
     narratives = [
         row.cells[-1].text
         for table in document.tables

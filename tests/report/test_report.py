@@ -347,8 +347,8 @@ def test_pdf_is_a_pdf_file_of_the_same_report_with_no_scripts(signed_in, plan, m
     response = signed_in.get(reverse("report_pdf"), {"plan": "torbay"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert b"/JavaScript" not in response.content
+    assert response.getvalue().startswith(b"%PDF")
+    assert b"/JavaScript" not in response.getvalue()
     assert response["Content-Disposition"] == 'attachment; filename="highlight-report-torbay-2021-07-13.pdf"'
     (html,) = rendered
     assert "<script" not in html
@@ -362,7 +362,7 @@ def test_the_protective_marking_heads_every_page_when_set(signed_in, plan, setti
 
     settings.PROTECTIVE_MARKING = marking
     response = signed_in.get(reverse("report_pdf"), {"plan": "torbay"})
-    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.getvalue(), capture_output=True, check=True).stdout
     pages = text.decode().split("\f")[:-1]
     assert pages
     assert all(("OFFICIAL" in page) is shown for page in pages)
@@ -371,7 +371,7 @@ def test_the_protective_marking_heads_every_page_when_set(signed_in, plan, setti
 def test_pdf_as_at_a_date_is_named_by_that_date(signed_in, plan):
     today = timezone.localdate()
     response = signed_in.get(reverse("report_pdf"), {"plan": "torbay", "as_at": today.isoformat()})
-    assert response.content.startswith(b"%PDF")
+    assert response.getvalue().startswith(b"%PDF")
     assert f"highlight-report-torbay-{today:%Y-%m-%d}.pdf" in response["Content-Disposition"]
 
 

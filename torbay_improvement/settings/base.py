@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "plans",
     "kpis",
@@ -165,8 +167,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-MEDIA_ROOT = BASE_DIR / "media"
+# Files the app writes (the committee papers, report.stored_papers): served only through the app's own
+# signed-in views, never by the web server. Every app server and the worker must see the same folder.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
+
+# Background work (django-tasks, the backport of Django 6's django.tasks): queued in the database and
+# run by `manage.py db_worker` (scripts/run.sh starts one; README's Deploying section has a unit).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
