@@ -22,4 +22,7 @@ class RiskFactory(factory.django.DjangoModelFactory):
     probability = 3
     impact = 4
     score = factory.LazyAttribute(lambda o: o.probability * o.impact)
+    inherent_probability = factory.LazyAttribute(lambda o: o.probability)
+    inherent_impact = factory.LazyAttribute(lambda o: o.impact)
+    inherent_score = factory.LazyAttribute(lambda o: o.inherent_probability * o.inherent_impact)
     status = RiskStatus.OPEN
