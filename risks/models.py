@@ -22,6 +22,10 @@ from plans.models import KeyAction, Objective, Plan, Theme
 SCALE_MIN = 1
 SCALE_MAX = 5
 SCALE_CHOICES = [(n, str(n)) for n in range(SCALE_MIN, SCALE_MAX + 1)]
+CURRENT_ABOVE_INHERENT = (
+    "The current score ({current}) is above the inherent score ({inherent}). The inherent score is the risk "
+    "before any control, so raise the inherent probability or impact, or lower the current ones."
+)
 TARGET_ABOVE_CURRENT = (
     "The target score ({target}) is above the current score ({current}). The target is where the treatment "
     "should bring the risk, so lower the target probability or impact, or leave both empty."
@@ -154,8 +158,8 @@ def band_for_score(score: int | None) -> Band | None:
 
 def score_of(probability: int | None, impact: int | None) -> int | None:
     """Return probability × impact, or None when either is missing: the one place a score is made."""
-    if probability is None or impact is None:
-        return None
+    if not isinstance(probability, int) or not isinstance(impact, int):
+        return None  # missing, or a form's value not yet cleaned
     return probability * impact
 
 
@@ -274,11 +278,20 @@ class Risk(models.Model):
         return reverse("risks:risk_detail", kwargs={"pk": self.pk})
 
     def clean(self) -> None:
+        """Refuse scores out of order: controls cannot make a risk worse (current above inherent), and
+        the target is where treatment should bring it (not above current). Works from probability ×
+        impact, so a form's unsaved values are checked as typed."""
         super().clean()
-        if self.target_score is not None and self.score is not None and self.target_score > self.score:
-            raise ValidationError(
-                {"target_probability": TARGET_ABOVE_CURRENT.format(target=self.target_score, current=self.score)}
-            )
+        current = score_of(self.probability, self.impact)
+        inherent = score_of(self.inherent_probability, self.inherent_impact) if self.inherent_assessed else current
+        target = score_of(self.target_probability, self.target_impact)
+        errors = {}
+        if None not in (current, inherent) and current > inherent:
+            errors["inherent_probability"] = CURRENT_ABOVE_INHERENT.format(current=current, inherent=inherent)
+        if None not in (current, target) and target > current:
+            errors["target_probability"] = TARGET_ABOVE_CURRENT.format(target=target, current=current)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def band(self) -> Band | None:
@@ -287,6 +300,31 @@ class Risk(models.Model):
     @property
     def inherent_band(self) -> Band | None:
         return band_for_score(self.inherent_score)
+
+    @property
+    def appetite_max_score(self) -> int | None:
+        """The highest score the plan's appetite for this category accepts (selectors annotate the level)."""
+        return appetite_max_score(getattr(self, "appetite_level", None))
+
+    @property
+    def above_appetite(self) -> bool:
+        return self.appetite_max_score is not None and self.score > self.appetite_max_score
+
+    @property
+    def escalation(self) -> list[str]:
+        """Why the report escalates this risk, in words (empty when it does not)."""
+        if self.status != RiskStatus.OPEN:
+            return []
+        reasons = []
+        if self.score_rose:
+            reasons.append(f"Score rose from {self.previous_review_score} to {self.score} since the last review")
+        if self.above_appetite:
+            level = AppetiteLevel(self.appetite_level).label.lower()
+            reasons.append(
+                f"Above appetite: {self.score} is over {self.appetite_max_score}, the most a {level} "
+                f"appetite for {self.get_category_display().lower()} risks accepts"
+            )
+        return reasons
 
     @property
     def score_rose(self) -> bool:

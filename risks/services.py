@@ -342,6 +342,29 @@ def risk_control_delete(*, user: User | None, control: RiskControl) -> None:
         control.delete()
 
 
+def risk_controls_apply(
+    *,
+    user: User | None,
+    risk: Risk,
+    add: Iterable[dict] = (),
+    change: Iterable[tuple[RiskControl, dict]] = (),
+    remove: Iterable[RiskControl] = (),
+) -> None:
+    """Add, change and remove the risk's controls together, or none of them (the edit form's rows)."""
+    _check_control_editor(user, risk)
+    with transaction.atomic():
+        for control in remove:
+            if control.risk_id != risk.pk:
+                raise ValidationError(CONTROL_OF_ANOTHER_RISK_MESSAGE)
+            risk_control_delete(user=user, control=control)
+        for control, values in change:
+            if control.risk_id != risk.pk:
+                raise ValidationError(CONTROL_OF_ANOTHER_RISK_MESSAGE)
+            risk_control_update(user=user, control=control, **values)
+        for values in add:
+            risk_control_add(user=user, risk=risk, **values)
+
+
 def risk_appetite_set(*, user: User | None, plan: Plan, category: str, level: str) -> RiskAppetite | None:
     """Return the plan's appetite for the category set to `level` (None when `level` is empty: unset)."""
     if user is not None and not permissions.can_set_appetite(user):

@@ -92,7 +92,7 @@ def test_inherent_current_and_target_are_each_probability_times_impact(plan, sro
     [
         pytest.param(
             {"inherent_probability": 2, "inherent_impact": 2},
-            "The current score is above the inherent score.",
+            "The current score (16) is above the inherent score (4).",
             id="current above inherent",
         ),
         pytest.param(
