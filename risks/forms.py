@@ -232,7 +232,10 @@ class RiskCreateForm(_RiskFields):
 
     class Meta(_RiskFields.Meta):
         fields = ["ref", "date_raised", *_RiskFields.Meta.fields]
-        widgets = {**_RiskFields.Meta.widgets, "date_raised": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            **_RiskFields.Meta.widgets,
+            "date_raised": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
         labels = {**_RiskFields.Meta.labels, "ref": "Reference number"}
 
     def __init__(self, *args, plan, user, next_ref: int, today, **kwargs):

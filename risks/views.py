@@ -92,7 +92,7 @@ class RiskDetailView(LoginRequiredMixin, TemplateView):
 
 
 class RiskAddChooserView(RowPermissionRequiredMixin, TemplateView):
-    """Which plan's register a new risk goes in (straight to it when there is one plan)."""
+    """Which plan's register a new risk goes in."""
 
     template_name = "risks/risk_add_choose.html"
     permission_denied_message = services.CANNOT_CREATE_MESSAGE
@@ -100,11 +100,8 @@ class RiskAddChooserView(RowPermissionRequiredMixin, TemplateView):
     def test_func(self) -> bool:
         return permissions.can_create_risk(self.request.user)
 
-    def get(self, request, *args, **kwargs):
-        plans = list(Plan.objects.order_by("-report_date", "title"))
-        if len(plans) == 1:
-            return redirect("risks:risk_add", plan=plans[0].slug)
-        return self.render_to_response(self.get_context_data(plans=plans))
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(plans=list(Plan.objects.order_by("-report_date", "title")), **kwargs)
 
 
 class RiskCreateView(RowPermissionRequiredMixin, FormView):

@@ -11,6 +11,7 @@ from risks import services, spreadsheet
 from risks.models import Risk
 from risks.spreadsheet.columns import EXPORT_COLUMNS, OPTIONAL_COLUMNS
 from tests.factories import KeyActionFactory, ThemeFactory
+from tests.risks.factories import added_risk
 from tests.risks.test_admin_import_export import confirm, csv_file, export, upload
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +31,11 @@ def linked_risk(plan, sro, head_of_service):
     theme = ThemeFactory(plan=plan, number=1, title="Safeguarding practice")
     action = KeyActionFactory(objective__theme=theme, description="<p>Weekly audit of casework</p>")
     services.risk_appetite_set(user=None, plan=plan, category="safeguarding", level="cautious")
-    return services.risk_create(
-        user=None,
-        plan=plan,
+    return added_risk(
+        plan,
+        sro,
         ref=1,
         description="If the service response is inadequate, then harm.",
-        owner=sro,
-        date_raised=datetime.date(2020, 1, 1),
         date_raised_precision="month",
         category="safeguarding",
         inherent_probability=5,
@@ -72,13 +71,11 @@ def test_the_export_adds_scores_category_appetite_review_controls_and_links(impo
 
 
 def test_the_export_leaves_an_inherent_score_copied_from_current_empty(importer, plan, sro):
-    services.risk_create(
-        user=None,
-        plan=plan,
+    added_risk(
+        plan,
+        sro,
         ref=1,
         description="If x, then y.",
-        owner=sro,
-        date_raised=datetime.date(2020, 1, 1),
         probability=3,
         impact=3,
     )
