@@ -327,3 +327,30 @@ def control_formset(*, data=None, controls=(), extra: int):
         for c in controls
     ]
     return formset_class(data=data, initial=initial, prefix="controls", people=people)
+
+
+class AppetiteForm(forms.Form):
+    """The plan's appetite for each category: one choice per category, empty for none set."""
+
+    def __init__(self, *args, levels: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in RiskCategory.choices:
+            self.fields[value] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", "No appetite set"), *_appetite_choices()],
+                initial=levels.get(value, ""),
+            )
+        self.helper = FormHelper()
+        self.helper.form_id = "appetite-form"
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            Row(*(Column(value, css_class="col-sm-6 col-lg-4") for value in RiskCategory.values)),
+            Submit("save", "Save the appetite"),
+        )
+
+
+def _appetite_choices() -> list[tuple[str, str]]:
+    from risks.models import APPETITE_MAX_SCORE, AppetiteLevel
+
+    return [(level, f"{AppetiteLevel(level).label} (up to {score})") for level, score in APPETITE_MAX_SCORE.items()]

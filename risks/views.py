@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
@@ -14,11 +15,12 @@ from core.locking import EditConflict
 from core.views import RowPermissionRequiredMixin
 from plans.models import Plan
 from risks import charts, permissions, selectors, services
-from risks.forms import RiskCreateForm, RiskFilterForm, RiskForm, control_formset
-from risks.models import APPETITE_MAX_SCORE, AppetiteLevel, review_months_for_score, risk_bands
+from risks.forms import AppetiteForm, RiskCreateForm, RiskFilterForm, RiskForm, control_formset
+from risks.models import APPETITE_MAX_SCORE, AppetiteLevel, RiskAppetite, review_months_for_score, risk_bands
 
 SAVED_MESSAGE = "Your review of {risk} has been saved. The next review is due by {due:%d/%m/%Y}."
 ADDED_MESSAGE = "{risk} has been added to the register. Its first review is due by {due:%d/%m/%Y}."
+APPETITE_SAVED = "The risk appetite of {plan} has been saved. The register flags each current score above it."
 CHECK_BELOW = "Nothing has been saved yet. Correct what is marked below, then save again."
 
 
@@ -64,6 +66,7 @@ class RiskListView(LoginRequiredMixin, TemplateView):
                 selectors.risk_heatmap(user=user, plan=plan, kind="current"),
             ],
             can_add=permissions.can_create_risk(user),
+            can_set_appetite=permissions.can_set_appetite(user),
             **_scoring_guide(),
             **kwargs,
         )
@@ -203,3 +206,29 @@ class RiskUpdateView(RowPermissionRequiredMixin, FormView):
     def _refused(self, form, controls):
         messages.error(self.request, CHECK_BELOW)
         return self.render_to_response(self.get_context_data(form=form, controls=controls))
+
+
+class RiskAppetiteView(RowPermissionRequiredMixin, FormView):
+    """The SRO (or an administrator) sets the plan's appetite for each category of risk."""
+
+    template_name = "risks/appetite_form.html"
+    form_class = AppetiteForm
+    permission_denied_message = services.CANNOT_SET_APPETITE_MESSAGE
+
+    def test_func(self) -> bool:
+        self.plan = get_object_or_404(Plan, slug=self.kwargs["plan"])
+        return permissions.can_set_appetite(self.request.user)
+
+    def get_form_kwargs(self):
+        levels = dict(RiskAppetite.objects.filter(plan=self.plan).values_list("category", "level"))
+        return super().get_form_kwargs() | {"levels": levels}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(plan=self.plan, **_scoring_guide(), **kwargs)
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            for category, level in form.cleaned_data.items():
+                services.risk_appetite_set(user=self.request.user, plan=self.plan, category=category, level=level)
+        messages.success(self.request, APPETITE_SAVED.format(plan=self.plan.title))
+        return redirect(f"{reverse('risks:risk_list')}?plan={self.plan.slug}")

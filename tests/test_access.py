@@ -52,6 +52,11 @@ PAGES = [
         lambda w: reverse("risks:risk_add", kwargs={"plan": w["risk"].plan.slug}),
         only("sro", "admin_user_"),
     ),
+    (
+        "risk appetite",
+        lambda w: reverse("risks:risk_appetite", kwargs={"plan": w["risk"].plan.slug}),
+        only("sro", "admin_user_"),
+    ),
     # The admin: staff only (others are told they need admin access), and the import needs the permission.
     ("admin", lambda w: reverse("admin:index"), only("performance_user", "admin_user_", denied=302)),
     (

@@ -273,3 +273,31 @@ def test_linked_risks_cost_one_query_on_the_action_and_plan_pages(
     with django_assert_num_queries(16):
         html = client.get(plan.get_absolute_url() + "?year=2021").content.decode()
     assert html.count("then harm.") == size
+
+
+def test_the_sro_sets_the_plans_appetite_and_the_register_flags_scores_above_it(client, plan, sro):
+    added_risk(plan, sro, ref=1, description="If harm, then harm.", category="safeguarding")
+    url = reverse("risks:risk_appetite", kwargs={"plan": plan.slug})
+    client.force_login(sro)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"safeguarding": "averse", "workforce": "open"}, follow=True)
+    assert dict(plan.risk_appetites.values_list("category", "level")) == {"safeguarding": "averse", "workforce": "open"}
+    html = response.content.decode()
+    assert "The risk appetite of Children&#x27;s Services Improvement Highlight Report has been saved." in html
+    assert '<span class="appetite-above">Above appetite</span> <span class="small">(Averse: up to 3)</span>' in html
+    client.post(url, {"safeguarding": "", "workforce": "open"})
+    assert list(plan.risk_appetites.values_list("category", flat=True)) == ["workforce"]
+
+
+def test_an_unknown_appetite_level_is_refused_and_nothing_changes(client, plan, sro):
+    client.force_login(sro)
+    response = client.post(reverse("risks:risk_appetite", kwargs={"plan": plan.slug}), {"safeguarding": "reckless"})
+    assert "Select a valid choice. reckless is not one of the available choices." in response.content.decode()
+    assert not plan.risk_appetites.exists()
+
+
+def test_heads_of_service_cannot_set_the_appetite(client, plan, head_of_service):
+    client.force_login(head_of_service)
+    response = client.post(reverse("risks:risk_appetite", kwargs={"plan": plan.slug}), {"safeguarding": "eager"})
+    assert response.status_code == 403
+    assert not plan.risk_appetites.exists()
