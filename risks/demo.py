@@ -17,9 +17,19 @@ from django.utils import timezone
 
 from plans.models import Plan
 from risks import selectors, services, spreadsheet
-from risks.models import Risk
+from risks.models import AppetiteLevel, Risk, RiskCategory
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "risks" / "risks_000.json"
+# The demo plan's appetite per category: not in the seed (fixtures/risks/README.md says why these).
+DEMO_APPETITE = {
+    RiskCategory.SAFEGUARDING: AppetiteLevel.AVERSE,
+    RiskCategory.LEGAL: AppetiteLevel.MINIMAL,
+    RiskCategory.GOVERNANCE: AppetiteLevel.MINIMAL,
+    RiskCategory.WORKFORCE: AppetiteLevel.CAUTIOUS,
+    RiskCategory.SERVICE_DELIVERY: AppetiteLevel.CAUTIOUS,
+    RiskCategory.INFORMATION: AppetiteLevel.CAUTIOUS,
+    RiskCategory.PARTNERSHIP: AppetiteLevel.OPEN,
+}
 
 
 def _recorded_at(plan: Plan) -> datetime.datetime | None:
@@ -40,6 +50,8 @@ def load_demo(*, plan_slug: str, stdout=None, fixture: Path = FIXTURE) -> None:
         problems = "; ".join(str(problem) for problem in parsed.problems)
         raise ImproperlyConfigured(f"{fixture.name} cannot be loaded: {problems}")
 
+    for category, level in DEMO_APPETITE.items():
+        services.risk_appetite_set(user=None, plan=plan, category=category, level=level)
     existing = set(Risk.objects.filter(plan=plan).values_list("ref", flat=True))
     report = plan.report_date.strftime("%d/%m/%Y") if plan.report_date else "the seed"
     created = 0

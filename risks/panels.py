@@ -1,4 +1,5 @@
-"""The report panel the risks app contributes: the register, as the seed lays it out."""
+"""The report panel the risks app contributes: the register, as the seed lays it out, with the risks
+it escalates (score risen since the last review, or above the plan's appetite) named in words."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ class RiskRegisterPanel(Panel):
     template_name = "report/panels/risk_register.html"
 
     def get_context_data(self, *, report_context):
-        return {"risks": report_context.risks}
+        risks = report_context.risks
+        # Escalation in words: a current score that rose since the last review, or is above appetite.
+        return {"risks": risks, "escalated": [risk for risk in risks if risk.escalation]}
 
 
 def report_panels(*, report_context) -> list[Panel]:

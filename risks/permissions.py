@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from core.roles import AnyUser, is_administrator
+from core.roles import SRO, AnyUser, is_administrator
 
 ADD_RISK = "risks.add_risk"
 CHANGE_ANY_RISK = "risks.change_risk"
 DELETE_RISK = "risks.delete_risk"
 IMPORT_RISKS = "risks.import_risk"
 EXPORT_RISKS = "risks.export_risk"
+SET_APPETITE = "risks.change_riskappetite"
 
 
 def _may_change_any(user: AnyUser) -> bool:
@@ -52,6 +53,13 @@ def can_delete_risk(user: AnyUser) -> bool:
     return is_administrator(user) or (user.is_authenticated and user.is_active and user.has_perm(DELETE_RISK))
 
 
+def can_set_appetite(user: AnyUser) -> bool:
+    """Return whether the user may set a plan's risk appetite (administrators and the SRO)."""
+    return is_administrator(user) or (user.is_authenticated and user.is_active and user.has_perm(SET_APPETITE))
+
+
 # The model permissions this app grants each role (core.roles.roles_ensure gathers every app's);
 # administrators hold them all, and an administrator may grant `risks.change_risk` to any group.
-ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {}
+# The SRO runs the register: she adds risks (and owns what she adds unless she names another owner)
+# and sets the plan's appetite.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {SRO: (ADD_RISK, SET_APPETITE)}

@@ -50,6 +50,17 @@ PAGES = [
     ("risk register", lambda w: reverse("risks:risk_list"), READ),
     ("risk", lambda w: reverse("risks:risk_detail", kwargs={"pk": w["risk"].pk}), READ),
     ("risk edit form", lambda w: reverse("risks:risk_edit", kwargs={"pk": w["risk"].pk}), only("sro", "admin_user_")),
+    ("add a risk: choose the plan", lambda w: reverse("risks:risk_add_choose"), only("sro", "admin_user_")),
+    (
+        "add a risk",
+        lambda w: reverse("risks:risk_add", kwargs={"plan": w["risk"].plan.slug}),
+        only("sro", "admin_user_"),
+    ),
+    (
+        "risk appetite",
+        lambda w: reverse("risks:risk_appetite", kwargs={"plan": w["risk"].plan.slug}),
+        only("sro", "admin_user_"),
+    ),
     # The admin: staff only (others are told they need admin access), and the import needs the permission.
     ("admin", lambda w: reverse("admin:index"), only("performance_user", "admin_user_", denied=302)),
     (

@@ -17,6 +17,8 @@ SCORE_DISAGREES = (
     "The score {score} is not probability {probability} × impact {impact} = {product}. "
     "Correct the probability, the impact or the score."
 )
+CHOICE_UNREADABLE = "“{value}” is not a {what} the register knows. Write one of: {choices}, or leave the cell empty."
+PAIR_HALF_EMPTY = "Give both the {what} probability and the {what} impact, or leave both empty."
 OWNER_UNKNOWN = (
     "No user is called “{value}”. Write the owner's full name or username as the tracker has it, "
     "or ask an administrator to add them first."

@@ -10,19 +10,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.importing import FirstRowOfKey, Problem, Problems
-from risks.models import SCALE_MAX, SCALE_MIN, RiskType, score_of
+from risks.models import SCALE_MAX, SCALE_MIN, RiskCategory, RiskType, Treatment, score_of
 from risks.spreadsheet import messages
 from risks.spreadsheet.cells import cell_text, name_key, parse_date_raised, whole_number
 from risks.spreadsheet.columns import (
+    CATEGORY,
     COLUMNS,
     DATE_RAISED,
     DESCRIPTION,
     IMPACT,
+    INHERENT_IMPACT,
+    INHERENT_PROBABILITY,
+    INHERENT_SCORE,
     MITIGATION,
+    OPTIONAL_COLUMNS,
     OWNER,
     PROBABILITY,
     REF,
     SCORE,
+    TARGET_IMPACT,
+    TARGET_PROBABILITY,
+    TARGET_SCORE,
+    TREATMENT,
     TYPE,
     heading_key,
 )
@@ -72,6 +81,7 @@ def parse_register(
         message = messages.MISSING_COLUMNS.format(columns=wanted, expected=", ".join(COLUMNS))
         return ParsedRegister(rows=[], file_problems=[Problem(None, None, message)])
 
+    position |= {column: keys.index(heading_key(column)) for column in OPTIONAL_COLUMNS if heading_key(column) in keys}
     parsed_rows = []
     refs = FirstRowOfKey()
     for number, cells in enumerate(rows, start=first_row):
@@ -108,7 +118,49 @@ class _RowReader:
         self._scale(PROBABILITY, "probability")
         self._scale(IMPACT, "impact")
         self._score()
+        self._choice(CATEGORY, "category", RiskCategory, "category", blank="")
+        self._choice(TREATMENT, "treatment", Treatment, "treatment")
+        # Inherent left empty keeps what the register has (or copies the current score, for a new
+        # risk); target left empty means none.
+        self._pair("inherent", INHERENT_PROBABILITY, INHERENT_IMPACT, INHERENT_SCORE, keep_when_empty=True)
+        self._pair("target", TARGET_PROBABILITY, TARGET_IMPACT, TARGET_SCORE, keep_when_empty=False)
         return self.parsed
+
+    def _choice(self, column: str, name: str, choices, what: str, blank=None) -> None:
+        if column not in self.cell:
+            return
+        text = cell_text(self.cell[column])
+        if not text:
+            if blank is not None:
+                self.values[name] = blank
+            return
+        by_label = {label.lower(): value for value, label in choices.choices} | {v: v for v in choices.values}
+        if text.lower() in by_label:
+            self.values[name] = by_label[text.lower()]
+        else:
+            labels = ", ".join(label for _, label in choices.choices)
+            self._problem(column, messages.CHOICE_UNREADABLE.format(value=text, what=what, choices=labels))
+
+    def _pair(self, what: str, p_column: str, i_column: str, score_column: str, *, keep_when_empty: bool) -> None:
+        if p_column not in self.cell or i_column not in self.cell:
+            return
+        texts = (cell_text(self.cell[p_column]), cell_text(self.cell[i_column]))
+        if not any(texts):
+            if not keep_when_empty:
+                self.values[f"{what}_probability"] = self.values[f"{what}_impact"] = None
+            return
+        if not all(texts):
+            self._problem(p_column if not texts[0] else i_column, messages.PAIR_HALF_EMPTY.format(what=what))
+            return
+        numbers = []
+        for column, name in ((p_column, f"{what}_probability"), (i_column, f"{what}_impact")):
+            number = whole_number(self.cell[column])
+            if number is None or not SCALE_MIN <= number <= SCALE_MAX:
+                self._problem(column, messages.SCALE_UNREADABLE.format(value=cell_text(self.cell[column])))
+                return
+            numbers.append(number)
+            self.values[name] = number
+        self._check_score(score_column, *numbers)
 
     def _problem(self, column: str, message: str) -> None:
         self.parsed.problems.append(Problem(self.parsed.row, column, message))
@@ -167,19 +219,25 @@ class _RowReader:
             self.values[name] = number
 
     def _score(self) -> None:
-        text = cell_text(self.cell[SCORE])
+        if "probability" not in self.values or "impact" not in self.values:
+            self._check_score(SCORE, None, None)
+            return
+        self._check_score(SCORE, self.values["probability"], self.values["impact"])
+
+    def _check_score(self, column: str, probability: int | None, impact: int | None) -> None:
+        """The file's score, where it gives one, must be probability × impact; it is never stored."""
+        text = cell_text(self.cell.get(column))
         if not text:
             return
-        score = whole_number(self.cell[SCORE])
+        score = whole_number(self.cell[column])
         if score is None:
-            self._problem(SCORE, messages.SCORE_UNREADABLE.format(value=text))
+            self._problem(column, messages.SCORE_UNREADABLE.format(value=text))
             return
-        if "probability" not in self.values or "impact" not in self.values:
+        if probability is None or impact is None:
             return
-        probability, impact = self.values["probability"], self.values["impact"]
         product = score_of(probability, impact)
         if score != product:
             self._problem(
-                SCORE,
+                column,
                 messages.SCORE_DISAGREES.format(score=score, probability=probability, impact=impact, product=product),
             )

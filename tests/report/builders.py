@@ -198,6 +198,9 @@ def build_plan(
                 probability=probability,
                 impact=impact,
                 score=score_of(probability, impact),
+                inherent_probability=probability,
+                inherent_impact=impact,
+                inherent_score=score_of(probability, impact),
             )
         )
     bulk_create_with_history(risks, Risk, default_date=recorded_at)

@@ -22,4 +22,16 @@ class RiskFactory(factory.django.DjangoModelFactory):
     probability = 3
     impact = 4
     score = factory.LazyAttribute(lambda o: o.probability * o.impact)
+    inherent_probability = factory.LazyAttribute(lambda o: o.probability)
+    inherent_impact = factory.LazyAttribute(lambda o: o.impact)
+    inherent_score = factory.LazyAttribute(lambda o: o.inherent_probability * o.inherent_impact)
     status = RiskStatus.OPEN
+
+
+def added_risk(plan, owner, *, ref: int, description: str = "If x, then y.", **values):
+    """Return a risk added through the services as a system job, raised on 1 January 2020 (probability
+    and impact 3 × 4 unless given)."""
+    from risks import services
+
+    values = {"probability": 3, "impact": 4, "date_raised": datetime.date(2020, 1, 1), **values}
+    return services.risk_create(user=None, plan=plan, ref=ref, description=description, owner=owner, **values)

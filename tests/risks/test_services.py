@@ -52,19 +52,34 @@ def test_non_owner_cannot_update_a_risk(request, risk, who):
     assert Risk.history.count() == 1
 
 
-def test_only_administrators_create_risks(plan, sro):
-    with pytest.raises(PermissionDenied):
-        services.risk_create(
-            user=sro,
-            plan=plan,
-            ref=1,
-            description="If x, then y.",
-            owner=sro,
-            date_raised=datetime.date(2020, 1, 1),
-            probability=1,
-            impact=1,
-        )
+def test_only_administrators_and_the_sro_create_risks(plan, head_of_service, performance_user):
+    for person in (head_of_service, performance_user):
+        with pytest.raises(PermissionDenied):
+            services.risk_create(
+                user=person,
+                plan=plan,
+                ref=1,
+                description="If x, then y.",
+                owner=person,
+                date_raised=datetime.date(2020, 1, 1),
+                probability=1,
+                impact=1,
+            )
     assert not Risk.objects.exists()
+
+
+def test_the_sro_adds_a_risk(plan, sro):
+    services.risk_create(
+        user=sro,
+        plan=plan,
+        ref=1,
+        description="If x, then y.",
+        owner=sro,
+        date_raised=datetime.date(2020, 1, 1),
+        probability=1,
+        impact=1,
+    )
+    assert Risk.objects.get().history.first().history_user == sro
 
 
 def test_owner_cannot_give_their_risk_to_someone_else(risk, sro, head_of_service, admin_user_):

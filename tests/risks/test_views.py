@@ -32,18 +32,30 @@ def risk(plan, admin_user_, sro):
     )
 
 
+def _controls(*rows, initial=0):
+    """The controls formset's fields: its management form and one dict per row."""
+    data = {"controls-TOTAL_FORMS": len(rows), "controls-INITIAL_FORMS": initial}
+    for n, row in enumerate(rows):
+        data |= {f"controls-{n}-{name}": value for name, value in row.items()}
+    return data
+
+
 def _edit_data(risk, **changes):
     data = {
         "type": risk.type,
         "description": risk.description,
         "mitigation": risk.mitigation,
+        "category": risk.category,
+        "treatment": risk.treatment,
+        "inherent_probability": risk.inherent_probability,
+        "inherent_impact": risk.inherent_impact,
         "probability": risk.probability,
         "impact": risk.impact,
         "status": risk.status,
-        "next_review_date": "",
         "target_probability": "",
         "target_impact": "",
         "version": risk.version,
+        **_controls({"description": "", "owner": "", "effectiveness": "not_assessed"}),
     }
     return data | changes
 
@@ -82,7 +94,8 @@ def test_register_shows_the_heat_map_counts_with_links_and_a_table(client, plan,
     assert 'data-probability="1" data-impact="1" data-count="0"' in html
     assert "?status=open&amp;probability=4&amp;impact=5" in html
     assert "2 open risks with probability 4 and impact 5, score 20, High" in html
-    assert "Show the heat map as a list" in html
+    assert "Show the current heat map as a list" in html
+    assert "Show the inherent heat map as a list" in html
 
 
 def test_heat_map_link_lists_the_cells_risks(client, plan, sro, risk):
@@ -134,11 +147,12 @@ def test_register_page_query_count_does_not_grow_with_the_register(
             score=(n % 5 + 1) * ((n * 2) % 5 + 1),
         )
     client.force_login(sro)
-    # session, user, the owner filter's choice, risks, heat map, groups (nav), owner filter options
-    with django_assert_num_queries(7):
+    # session, user, the owner filter's choice, risks, two heat maps, groups (nav), the add button's
+    # permission check (user and group permissions), owner filter options
+    with django_assert_num_queries(10):
         response = client.get(reverse("risks:risk_list"), {"owner": owners[0].pk, "band": "medium"})
     assert response.status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         response = client.get(reverse("risks:risk_list"))
     assert len(response.context["risks"]) == size
 
