@@ -54,6 +54,7 @@ class PlanDetailView(LoginRequiredMixin, TemplateView):
                 for block in selectors.plan_themes_for_report(user=self.request.user, plan=plan, financial_year=year)
             ],
             **asdict(selectors.plan_page_lists(plan=plan)),
+            can_edit_plan=permissions.can_edit_plan(self.request.user),
             **kwargs,
         )
 
@@ -80,6 +81,7 @@ class KeyActionDetailView(LoginRequiredMixin, TemplateView):
             updates=page.updates,
             history=page.history,
             can_edit=page.can_edit,
+            can_edit_plan=permissions.can_edit_plan(self.request.user),
             **kwargs,
         )
 
