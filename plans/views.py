@@ -28,7 +28,11 @@ class PlanListView(LoginRequiredMixin, TemplateView):
     template_name = "plans/plan_list.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(plans=list(selectors.plan_list(user=self.request.user)), **kwargs)
+        return super().get_context_data(
+            plans=list(selectors.plan_list(user=self.request.user)),
+            can_edit_plan=permissions.can_edit_plan(self.request.user),
+            **kwargs,
+        )
 
 
 class PlanDetailView(LoginRequiredMixin, TemplateView):

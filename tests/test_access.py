@@ -54,6 +54,8 @@ PAGES = [
         (f"plan editing: {name}", url, {**EDITORS, **extra})
         for name, url, extra in [
             ("plan", lambda w: reverse("plans:plan_edit", args=[_slug(w)]), {}),
+            ("create plan", lambda w: reverse("plans:plan_create"), {}),
+            ("roll forward", lambda w: reverse("plans:plan_roll_forward", args=[_slug(w)]), {}),
             ("summary", lambda w: reverse("plans:plan_summary_edit", args=[_slug(w)]), {}),
             ("add theme", lambda w: reverse("plans:theme_add", args=[_slug(w)]), {}),
             ("add priority", lambda w: reverse("plans:listed_add", args=[_slug(w), "priorities"]), {}),

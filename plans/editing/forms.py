@@ -11,6 +11,7 @@ from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
 from django.contrib.auth.models import User
 
+from core.calendar import financial_year_label
 from plans.forms import NARRATIVE_HELP
 from plans.models import NARRATIVE_LIMIT_HELP, Rag, narrative_too_long_message
 
@@ -87,12 +88,17 @@ class EditForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not versioned:  # adding a row: there is no version to check yet
             del self.fields["version"]
+        self.fields.update(self.extra_fields())
         self.helper = FormHelper()
         self.helper.form_tag = False
         buttons = [Submit("save", self.submit_label, css_class="btn-primary")]
         if cancel_url:
             buttons.append(HTML(f'<a class="btn btn-link" href="{cancel_url}">Cancel</a>'))
         self.helper.layout = Layout(*self.fields, *buttons)
+
+    def extra_fields(self) -> dict[str, forms.Field]:
+        """Fields that depend on the form's arguments, added after the declared ones."""
+        return {}
 
     def clean(self):
         cleaned = super().clean()
@@ -244,3 +250,51 @@ class RetireForm(EditForm):
         if message:
             self.add_error("retired_reason", message)
         return cleaned
+
+
+def financial_year_field(years: range, *, initial: int) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label="Financial year",
+        coerce=int,
+        choices=[(year, financial_year_label(year)) for year in years],
+        initial=initial,
+        help_text="April to March. The plan reports on its first quarter until its report date or quarter is set.",
+        error_messages={"invalid_choice": "Choose a financial year from the list.", "required": "Choose a year."},
+    )
+
+
+class PlanCreateForm(EditForm):
+    submit_label = "Create the plan"
+
+    title = text_field("Title", max_length=200, what="the plan's title, for example Children's Services Improvement")
+    council = text_field("Council", max_length=120, what="the council's name")
+    senior_responsible_officer = text_field(
+        "Senior Responsible Officer", max_length=120, what="the SRO's name", required=False
+    )
+    report_date = date_field("Date of first report", what="the date of the first report")
+
+    def __init__(self, *args, years: range, **kwargs):
+        self.years = years
+        super().__init__(*args, **kwargs)
+
+    def extra_fields(self) -> dict[str, forms.Field]:
+        return {"financial_year": financial_year_field(self.years, initial=self.years[1])}
+
+
+class RollForwardForm(EditForm):
+    submit_label = "Roll the plan forward"
+
+    title = text_field(
+        "Title of the new plan",
+        max_length=200,
+        what="a title",
+        required=False,
+        help_text="Left blank: the old title and the year.",
+    )
+
+    def __init__(self, *args, years: range, **kwargs):
+        self.years = years
+        super().__init__(*args, **kwargs)
+
+    def extra_fields(self) -> dict[str, forms.Field]:
+        return {"financial_year": financial_year_field(self.years, initial=self.years[0])}

@@ -5,6 +5,8 @@ from django.urls import path
 from plans.editing import views
 
 urlpatterns = [
+    path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
+    path("plans/<slug:slug>/roll-forward/", views.PlanRollForwardView.as_view(), name="plan_roll_forward"),
     path("plans/<slug:slug>/edit/", views.PlanEditView.as_view(), name="plan_edit"),
     path("plans/<slug:slug>/edit/summary/", views.PlanSummaryEditView.as_view(), name="plan_summary_edit"),
     path("plans/<slug:slug>/edit/themes/add/", views.ThemeAddView.as_view(), name="theme_add"),

@@ -10,16 +10,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from core.calendar import financial_year_label, financial_year_of
 from core.locking import EditConflict
 from core.views import RowPermissionRequiredMixin
 from plans import permissions
 from plans import selectors as plan_selectors
-from plans.editing import forms, selectors, services
-from plans.models import Rag
+from plans.editing import creating, forms, selectors, services
+from plans.models import Plan, Rag
 
 LISTED_NAMES = {"priorities": "key priority", "developments": "medium-term development"}
 LISTED_FORMS = {"priorities": forms.KeyPriorityForm, "developments": forms.MediumTermForm}
@@ -398,3 +400,64 @@ class KeyActionRetireView(EditFormView):
             reason=data["retired_reason"],
         )
         return "The key action was retired. It no longer shows on the report or in its owner's My actions."
+
+
+class PlanCreateView(EditFormView):
+    """A new, empty plan; its themes, objectives and actions are added on its editing page."""
+
+    form_class = forms.PlanCreateForm
+    template_name = "plans/editing/plan_create.html"
+    title = "Create a plan"
+    intro = (
+        "Start a plan from scratch: name it here, then add its themes, objectives and key actions. "
+        "To start a new year of an existing plan, roll that plan forward from its editing page instead."
+    )
+
+    def load(self) -> None:
+        pass
+
+    def form_kwargs(self) -> dict:
+        this_year = financial_year_of(timezone.localdate())
+        return {
+            "cancel_url": reverse("plans:plan_list"),
+            "versioned": False,
+            "years": range(this_year - 1, this_year + 3),
+        }
+
+    def get_initial(self):
+        return {"council": Plan._meta.get_field("council").default}
+
+    def save(self, data: dict) -> str:
+        data.pop("version", None)
+        self.plan = creating.plan_create(user=self.request.user, **data)
+        return f"“{self.plan.title}” was created. Add its themes, objectives and key actions below."
+
+    def get_success_url(self) -> str:
+        return plan_edit_url(self.plan) if self.plan else reverse("plans:plan_list")
+
+
+class PlanRollForwardView(EditFormView):
+    """A new year of a plan: its themes, objectives and open actions copied; the old plan stays as it is."""
+
+    form_class = forms.RollForwardForm
+    template_name = "plans/editing/plan_create.html"
+
+    def load(self) -> None:
+        self.source = self.plan = plan_selectors.plan_get(user=self.request.user, slug=self.kwargs["slug"])
+        self.title = f"Roll “{self.source.title}” forward to a new year"
+        own = financial_year_label(creating.plan_year(self.source))
+        self.intro = (
+            f"A new plan for the year you choose, with this plan's themes, objectives and open key actions (not "
+            f"retired ones), its key priorities, medium-term developments and RAG guidance. RAGs, updates, the "
+            f"overall status and the narratives start fresh. This plan ({own}) stays as it is."
+        )
+
+    def form_kwargs(self) -> dict:
+        own = creating.plan_year(self.source)
+        return {"cancel_url": plan_edit_url(self.source), "versioned": False, "years": range(own + 1, own + 4)}
+
+    def save(self, data: dict) -> str:
+        self.plan = creating.plan_roll_forward(
+            user=self.request.user, plan=self.source, financial_year=data["financial_year"], title=data["title"]
+        )
+        return f"“{self.plan.title}” was created from “{self.source.title}”, which is unchanged."
