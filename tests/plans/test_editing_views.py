@@ -232,3 +232,10 @@ def test_the_plans_editing_page_runs_a_fixed_number_of_queries(client, sro, djan
     with django_assert_num_queries(11):
         response = client.get(reverse("plans:plan_edit", args=[plan.slug]))
     assert response.content.decode().count("Edit<span") == size**3 + 2 * size
+
+
+def test_every_button_form_on_the_editing_page_carries_its_csrf_token(client, sro, plan):
+    client.force_login(sro)
+    html = client.get(reverse("plans:plan_edit", args=[plan.slug])).content.decode()
+    assert html.count('<form method="post"') == 5  # two priorities: move and retire each; signing out
+    assert html.count('name="csrfmiddlewaretoken"') == html.count('<form method="post"')
