@@ -258,7 +258,7 @@ def financial_year_field(years: range, *, initial: int) -> forms.TypedChoiceFiel
         coerce=int,
         choices=[(year, financial_year_label(year)) for year in years],
         initial=initial,
-        help_text="April to March. The plan reports on its first quarter until its report date or quarter is set.",
+        help_text="April to March. The plan reports on Q1 of that year; its reporting quarter is changed in the admin.",
         error_messages={"invalid_choice": "Choose a financial year from the list.", "required": "Choose a year."},
     )
 
