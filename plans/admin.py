@@ -118,7 +118,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 class KeyActionInline(admin.StackedInline):
     model = KeyAction
-    fields = ("order", "description", "owner", "owner_name", "by_when")
+    fields = ("order", "description", "owner", "owner_name", "due_date", "by_when")
     extra = 0
     show_change_link = True
     autocomplete_fields = ("owner",)
@@ -178,7 +178,7 @@ class ActionUpdateInline(admin.StackedInline):
 
 @admin.register(KeyAction)
 class KeyActionAdmin(ServiceWritesMixin, KeyActionServicesMixin, SimpleHistoryAdmin):
-    list_display = ("__str__", "owner_name", "owner", "by_when", "theme_number", "updated_at")
+    list_display = ("__str__", "owner_name", "owner", "due_date", "by_when", "theme_number", "updated_at")
     list_filter = ("objective__theme__plan", "objective__theme", "owner")
     search_fields = ("description", "owner_name", "owner__username", "owner__last_name")
     list_select_related = ("owner", "objective__theme")

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.dateformat import format as date_format
 from django.utils.html import strip_tags
 from simple_history.models import HistoricalRecords
 
@@ -99,6 +100,16 @@ class Plan(SanitizedHtmlMixin, models.Model):
         choices=[(q, f"Q{q}") for q in (1, 2, 3, 4)],
         help_text="Q1 = April–June, Q2 = July–September, Q3 = October–December, Q4 = January–March.",
     )
+    previous_plan = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_plans",
+        help_text="The plan this one was rolled forward from.",
+    )
+    # Optimistic locking of the summary form (plans.editing): every save there moves it on.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +117,7 @@ class Plan(SanitizedHtmlMixin, models.Model):
 
     class Meta:
         ordering = ["-report_date", "title"]
+        permissions = [("edit_plan", "Can edit plans in the app")]
         constraints = [
             models.CheckConstraint(
                 condition=rag_check("overall_status", allow_blank=True),
@@ -148,6 +160,7 @@ class Theme(SanitizedHtmlMixin, models.Model):
     title = models.CharField(max_length=300)
     overview_narrative = models.TextField(blank=True, help_text="Safe HTML.")
     overview_rag = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -171,6 +184,7 @@ class Objective(SanitizedHtmlMixin, models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     lead_officer = models.CharField(max_length=200, blank=True)
     description = models.TextField(help_text="Safe HTML.")
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["theme", "order", "id"]
@@ -198,7 +212,14 @@ class KeyAction(SanitizedHtmlMixin, models.Model):
         help_text="The head of service who may update this action.",
     )
     owner_name = models.CharField(max_length=200, blank=True, help_text="Owner as written.")
-    by_when = models.CharField(max_length=120, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    by_when = models.CharField(max_length=120, blank=True, help_text="Due date as written, when it is not a date.")
+    # Retired, not deleted: off the report and My actions, still readable with its reason.
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_reason = models.TextField(blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The 2016 action tracker's columns (seeds 001 and 004).
     how = models.TextField(blank=True, help_text="How? Safe HTML.")
     success_measures = models.TextField(blank=True, help_text="Safe HTML.")
@@ -225,6 +246,11 @@ class KeyAction(SanitizedHtmlMixin, models.Model):
         from django.urls import reverse
 
         return reverse("plans:action_detail", kwargs={"pk": self.pk})
+
+    @property
+    def due_display(self) -> str:
+        """The due date as the pages show it: the date, else the text it was written as."""
+        return date_format(self.due_date, "j F Y") if self.due_date else self.by_when
 
 
 class QuarterRag(models.Model):
@@ -334,6 +360,9 @@ class KeyPriority(models.Model):
     owner_name = models.CharField(max_length=200, blank=True)
     by_when = models.CharField(max_length=120, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # Retired, not deleted: off the plan page and the report (plans.editing).
+    retired_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["plan", "order", "id"]
@@ -350,6 +379,9 @@ class MediumTermDevelopment(models.Model):
     description = models.TextField()
     by_when = models.CharField(max_length=120, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # Retired, not deleted: off the plan page and the report (plans.editing).
+    retired_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["plan", "order", "id"]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from core.roles import AnyUser, is_administrator
+from core.roles import SRO, AnyUser, is_administrator
+
+# Editing the plan in the app (plans.editing): its summary, priorities, themes, objectives and actions,
+# creating plans and rolling them forward. The SRO holds it; administrators hold every permission.
+EDIT_PLANS = "plans.edit_plan"
 
 
 def plan_visible_to(user: AnyUser) -> QuerySet:
@@ -17,12 +21,21 @@ def plan_visible_to(user: AnyUser) -> QuerySet:
 
 
 def can_edit_key_action(user: AnyUser, key_action) -> bool:
-    """Return whether the user may change this key action's narrative and RAG."""
+    """Return whether the user may change this key action's narrative and RAG (no one, once it is retired)."""
+    if key_action.retired_at is not None:  # retired: readable, no longer updated
+        return False
     if is_administrator(user):
         return True
     return user.is_authenticated and user.is_active and key_action.owner_id == user.pk
 
 
-# The model permissions this app grants each role (core.roles.roles_ensure gathers every app's).
-# Heads of service and the SRO work through the app's own pages, which check the row rules above.
-ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {}
+def can_edit_plan(user: AnyUser) -> bool:
+    """Return whether the user may edit plans in the app and create them: the SRO and administrators."""
+    if is_administrator(user):
+        return True
+    return user.is_authenticated and user.is_active and user.has_perm(EDIT_PLANS)
+
+
+# The model permissions this app grants each role (core.roles.roles_ensure gathers every app's, after
+# every migrate). Heads of service work through the app's own pages, which check the row rules above.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {SRO: (EDIT_PLANS,)}

@@ -112,7 +112,9 @@ def plan_themes_for_report(*, user: User, plan: Plan, financial_year: int) -> li
             Prefetch("objectives", queryset=Objective.objects.order_by("order", "id")),
             Prefetch(
                 "objectives__key_actions",
-                queryset=key_actions_with_status(financial_year=financial_year).order_by("order", "id"),
+                queryset=key_actions_with_status(financial_year=financial_year)
+                .filter(retired_at__isnull=True)
+                .order_by("order", "id"),
             ),
         )
     )
@@ -163,7 +165,7 @@ def my_actions(*, user: User) -> list[MyActionRow]:
     """Return the key actions the user owns, each with its RAG in its plan's reporting quarter and when it was
     last updated (two queries)."""
     actions = list(
-        KeyAction.objects.filter(owner=user)
+        KeyAction.objects.filter(owner=user, retired_at__isnull=True)
         .select_related("objective__theme__plan")
         .annotate(last_updated=Max("updates__created_at"))
         .order_by("objective__theme__plan__title", "objective__theme__number", "objective__order", "order", "id")
@@ -185,7 +187,7 @@ def my_actions(*, user: User) -> list[MyActionRow]:
 def key_action_get(*, user: User, pk: int) -> KeyAction:
     """Return a key action the user may read, with its plan, or raise Http404."""
     action = (
-        KeyAction.objects.select_related("objective__theme__plan", "owner")
+        KeyAction.objects.select_related("objective__theme__plan", "owner", "retired_by")
         .filter(objective__theme__plan__in=permissions.plan_visible_to(user), pk=pk)
         .first()
     )
@@ -221,8 +223,8 @@ class PlanPage:
 def plan_page_lists(*, plan: Plan) -> PlanPage:
     """Return the plan's key priorities, medium-term developments, RAG guidance and Ofsted recommendations."""
     return PlanPage(
-        key_priorities=list(plan.key_priorities.all()),
-        medium_term_developments=list(plan.medium_term_developments.all()),
+        key_priorities=list(plan.key_priorities.filter(retired_at__isnull=True)),
+        medium_term_developments=list(plan.medium_term_developments.filter(retired_at__isnull=True)),
         rag_guidance=list(plan.rag_guidance.all()),
         ofsted_recommendations=list(plan.ofsted_recommendations.all()),
     )
@@ -410,11 +412,14 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
     objectives = list(Objective.objects.filter(theme__plan=plan).order_by("theme_id", "order", "id"))
     if end is None:
         actions = list(
-            KeyAction.objects.filter(objective__theme__plan=plan).select_related("owner").order_by("order", "id")
+            KeyAction.objects.filter(objective__theme__plan=plan, retired_at__isnull=True)
+            .select_related("owner")
+            .order_by("order", "id")
         )
     else:
         actions = sorted(
-            KeyAction.history.as_of(end).filter(objective__theme__plan=plan), key=lambda a: (a.order, a.pk)
+            KeyAction.history.as_of(end).filter(objective__theme__plan=plan, retired_at__isnull=True),
+            key=lambda a: (a.order, a.pk),
         )
         owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
         for action in actions:

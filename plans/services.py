@@ -141,8 +141,12 @@ def _key_action_version_bump(key_action_id: int) -> None:
 
 
 def plan_save(*, user: User, plan: Plan) -> Plan:
-    """Validate and save a plan edited as a whole (the admin), its history recording `user`; return it."""
+    """Validate and save a plan edited as a whole (the admin), its history recording `user`; return it, its
+    version moved on (so a summary form opened before this save is stale)."""
     with transaction.atomic():
+        if plan.pk:
+            current = Plan.objects.select_for_update().filter(pk=plan.pk).values_list("version", flat=True)
+            plan.version = (current.first() or 0) + 1
         _save(plan, user=user)
     return plan
 

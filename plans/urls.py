@@ -1,9 +1,11 @@
 from django.urls import path
 
 from plans import views
+from plans.editing.urls import urlpatterns as editing_urlpatterns
 
 app_name = "plans"
 urlpatterns = [
+    *editing_urlpatterns,
     path("plans/", views.PlanListView.as_view(), name="plan_list"),
     path("plans/<slug:slug>/", views.PlanDetailView.as_view(), name="plan_detail"),
     path("my-actions/", views.MyActionsView.as_view(), name="my_actions"),

@@ -28,7 +28,11 @@ class PlanListView(LoginRequiredMixin, TemplateView):
     template_name = "plans/plan_list.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(plans=list(selectors.plan_list(user=self.request.user)), **kwargs)
+        return super().get_context_data(
+            plans=list(selectors.plan_list(user=self.request.user)),
+            can_edit_plan=permissions.can_edit_plan(self.request.user),
+            **kwargs,
+        )
 
 
 class PlanDetailView(LoginRequiredMixin, TemplateView):
@@ -54,6 +58,7 @@ class PlanDetailView(LoginRequiredMixin, TemplateView):
                 for block in selectors.plan_themes_for_report(user=self.request.user, plan=plan, financial_year=year)
             ],
             **asdict(selectors.plan_page_lists(plan=plan)),
+            can_edit_plan=permissions.can_edit_plan(self.request.user),
             **kwargs,
         )
 
@@ -80,6 +85,7 @@ class KeyActionDetailView(LoginRequiredMixin, TemplateView):
             updates=page.updates,
             history=page.history,
             can_edit=page.can_edit,
+            can_edit_plan=permissions.can_edit_plan(self.request.user),
             **kwargs,
         )
 

@@ -65,11 +65,11 @@ class ReportContext:
 
     @cached_property
     def key_priorities(self) -> list:
-        return list(self.plan.key_priorities.order_by("order", "id"))
+        return list(self.plan.key_priorities.filter(retired_at__isnull=True).order_by("order", "id"))
 
     @cached_property
     def medium_term_developments(self) -> list:
-        return list(self.plan.medium_term_developments.order_by("order", "id"))
+        return list(self.plan.medium_term_developments.filter(retired_at__isnull=True).order_by("order", "id"))
 
     @cached_property
     def rag_guidance(self) -> list:

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from kpis.models import Measure, MeasureValue
+from plans.models import KeyPriority
 from risks.models import Risk
 from tests.factories import KeyActionFactory
 from tests.oidc_provider.fixture import sso_on
@@ -26,6 +27,13 @@ READ = {**dict.fromkeys(SIGNED_IN, 200), "no_role": 403}
 
 def only(*allowed: str, denied: int = 403) -> dict[str, int]:
     return {**{role: 200 if role in allowed else denied for role in SIGNED_IN}, "no_role": 403}
+
+
+def _slug(world) -> str:
+    return world["action"].objective.theme.plan.slug
+
+
+EDITORS = only("sro", "admin_user_")
 
 
 # (name, URL builder, expected status per signed-in role). Signed out, every page sends the
@@ -45,6 +53,36 @@ PAGES = [
         lambda w: reverse("plans:action_update", kwargs={"pk": w["action"].pk}),
         only("head_of_service", "admin_user_"),
     ),
+    # Editing the plan (issue 13): the SRO and administrators only; the move and retire buttons take POST only.
+    *[
+        (f"plan editing: {name}", url, {**EDITORS, **extra})
+        for name, url, extra in [
+            ("plan", lambda w: reverse("plans:plan_edit", args=[_slug(w)]), {}),
+            ("create plan", lambda w: reverse("plans:plan_create"), {}),
+            ("roll forward", lambda w: reverse("plans:plan_roll_forward", args=[_slug(w)]), {}),
+            ("summary", lambda w: reverse("plans:plan_summary_edit", args=[_slug(w)]), {}),
+            ("add theme", lambda w: reverse("plans:theme_add", args=[_slug(w)]), {}),
+            ("add priority", lambda w: reverse("plans:listed_add", args=[_slug(w), "priorities"]), {}),
+            ("add development", lambda w: reverse("plans:listed_add", args=[_slug(w), "developments"]), {}),
+            ("priority", lambda w: reverse("plans:listed_edit", args=[_slug(w), "priorities", w["priority"].pk]), {}),
+            (
+                "move priority",
+                lambda w: reverse("plans:listed_move", args=[_slug(w), "priorities", w["priority"].pk]),
+                {"sro": 405, "admin_user_": 405},
+            ),
+            (
+                "retire priority",
+                lambda w: reverse("plans:listed_retire", args=[_slug(w), "priorities", w["priority"].pk]),
+                {"sro": 405, "admin_user_": 405},
+            ),
+            ("theme", lambda w: reverse("plans:theme_edit", args=[w["action"].objective.theme_id]), {}),
+            ("add objective", lambda w: reverse("plans:objective_add", args=[w["action"].objective.theme_id]), {}),
+            ("objective", lambda w: reverse("plans:objective_edit", args=[w["action"].objective_id]), {}),
+            ("add action", lambda w: reverse("plans:action_add", args=[w["action"].objective_id]), {}),
+            ("action", lambda w: reverse("plans:action_edit", args=[w["action"].pk]), {}),
+            ("retire action", lambda w: reverse("plans:action_retire", args=[w["action"].pk]), {}),
+        ]
+    ],
     ("KPI tables", lambda w: reverse("kpis:measure_list"), READ),
     ("KPI measure", lambda w: reverse("kpis:measure_detail", kwargs={"pk": w["measure"].pk}), READ),
     ("risk register", lambda w: reverse("risks:risk_list"), READ),
@@ -104,7 +142,8 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
         "performance_user": performance_user,
         "admin_user_": admin_user_,
     }
-    return {"action": action, "measure": measure, "risk": risk, "users": users}
+    priority = KeyPriority.objects.create(plan=plan, ref="1", description="Embed the front door")
+    return {"action": action, "measure": measure, "risk": risk, "users": users, "priority": priority}
 
 
 @pytest.mark.parametrize(("page", "url", "role", "expected"), CASES)

@@ -227,8 +227,9 @@ def test_plan_page_runs_a_fixed_number_of_queries(client, head_of_service, djang
     client.force_login(head_of_service)
     url = reverse("plans:plan_detail", kwargs={"slug": plan.slug}) + "?year=2021"
     # session, user, groups, plan, years (2), themes, objectives, key actions, RAGs, latest updates,
-    # priorities, developments, guidance, recommendations, the themes' risks (risks.templatetags).
-    with django_assert_num_queries(16):
+    # priorities, developments, guidance, recommendations, the themes' risks (risks.templatetags), and
+    # whether they may edit the plan (their own and their groups' permissions).
+    with django_assert_num_queries(18):
         response = client.get(url)
     assert response.status_code == 200
     # Two quarters per action, each theme's overview and the plan's overall status.
@@ -254,8 +255,9 @@ def test_key_action_pages_run_a_fixed_number_of_queries(client, head_of_service,
         ActionUpdateFactory(key_action=action)
     client.force_login(head_of_service)
     # session, user, groups, the action with its plan and owner, RAGs, updates with authors, and the
-    # history: updates, RAG history, action history (3), the linked risks (risks.templatetags).
-    with django_assert_num_queries(10):
+    # history: updates, RAG history, action history (3), the linked risks (risks.templatetags), and
+    # whether they may edit the plan (2).
+    with django_assert_num_queries(12):
         response = client.get(reverse("plans:action_detail", kwargs={"pk": action.pk}))
     assert response.status_code == 200
     # session, user, the action, the groups, this quarter's RAG, the latest update, the plan's years (2).
