@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from plans.models import KeyAction, KeyPriority, MediumTermDevelopment, Plan, Theme
 from tests.factories import KeyActionFactory, ObjectiveFactory, PlanFactory, ThemeFactory
+from tests.two_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_an_unknown_list_is_404(client, sro, plan):
 def test_two_people_editing_a_theme_the_second_is_told_and_keeps_what_they_typed(client, sro, admin_user_, action):
     theme = action.objective.theme
     url = reverse("plans:theme_edit", args=[theme.pk])
-    client.force_login(admin_user_)
+    sign_in(client, admin_user_)
     data = {"version": 1, "title": "Leadership", "overview_narrative": "Admin's view.", "overview_rag": "green"}
     assert client.post(url, data).status_code == 302
     client.force_login(sro)

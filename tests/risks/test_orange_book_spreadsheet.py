@@ -13,6 +13,7 @@ from risks.spreadsheet.columns import EXPORT_COLUMNS, OPTIONAL_COLUMNS
 from tests.factories import KeyActionFactory, ThemeFactory
 from tests.risks.factories import added_risk
 from tests.risks.test_admin_import_export import confirm, csv_file, export, upload
+from tests.two_factor import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ ROW = ["1", "Risk", "If the service response is inadequate, then harm.", "Robust
 
 @pytest.fixture
 def importer(client, admin_user_, cache_table):
-    client.force_login(admin_user_)
+    sign_in(client, admin_user_)
     return client
 
 
