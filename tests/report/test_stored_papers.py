@@ -150,7 +150,15 @@ def _set_a_kpi_value(plan, head_of_service, sro):
 
 def _rescore_a_risk(plan, head_of_service, sro):
     risk = plan.risks.get()
-    risk_services.risk_update(user=sro, risk=risk, probability=5, impact=5, reason="Worse since May.")
+    risk_services.risk_update(
+        user=sro,
+        risk=risk,
+        inherent_probability=5,
+        inherent_impact=5,
+        probability=5,
+        impact=5,
+        reason="Worse since May.",
+    )
     return "25"
 
 
@@ -326,7 +334,7 @@ def test_a_failed_build_says_so_with_a_try_again_button_and_no_refresh(signed_in
     assert "Try again. If it fails again, tell your improvement lead or administrator (servicedesk@example.gov.uk)" in (
         body
     )
-    assert f'<form method="post" action="{reverse("report_pdf")}?plan=torbay&amp;year=2021&amp;quarter=1">' in body
+    assert f'<form method="post" action="{reverse("report_pdf")}?plan=torbay&amp;year=2021&amp;quarter=1"' in body
     assert ">Try again</button>" in body
     assert "Refresh" not in response
     build = PaperBuild.objects.get()
