@@ -50,6 +50,7 @@ class AuditSource:
     name: Callable[[Any], str]
     link: Callable[[Any], str | None] | None
     select_related: tuple[str, ...]
+    details: bool
 
 
 _SOURCES: dict[str, AuditSource] = {}
@@ -69,13 +70,16 @@ def audit_source_register(
     name: Callable[[Any], str] = _default_name,
     link: Callable[[Any], str | None] | None = None,
     select_related: Iterable[str] = (),
+    details: bool = False,
 ) -> AuditSource:
     """Add a model kept by django-simple-history (`history = HistoricalRecords()`) to the audit page.
 
     `plan` is the path from a historical row to its plan's id (`"plan_id"`, `"objective__theme__plan_id"`),
     for the plan filter; `fields` the fields whose changes are shown (default: every field but
     NOT_SHOWN); `name(row)` and `link(row)` name a historical row and give its page, reading only the
-    row and what `select_related` joins. Registering a model twice replaces the first.
+    row and what `select_related` joins. `details=True` lists the fields' values on a row's creation and
+    deletion too (for a log whose rows are the news, such as a role granted). Registering a model twice
+    replaces the first.
     """
     history = model.history.model
     tracked = [f.name for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
@@ -92,6 +96,7 @@ def audit_source_register(
         name=name,
         link=link,
         select_related=tuple(select_related),
+        details=details,
     )
     _SOURCES[source.key] = source
     return source
@@ -294,6 +299,32 @@ def _differences(source: AuditSource, row, before, related: _Related) -> list[tu
     return changed
 
 
+def _before(source: AuditSource, model_field, then, row, before, related: _Related) -> str:
+    if row.history_type != "~":
+        return ""
+    return _shown(source, model_field, then, related) if before is not None else NOT_RECORDED
+
+
+def _values(source: AuditSource, row, related: _Related) -> list[tuple]:
+    """Return (field, None, value) for each shown field holding a value: what a created or deleted row held."""
+    held = []
+    for name in source.fields:
+        model_field = source.model._meta.get_field(name)
+        value = getattr(row, model_field.attname)
+        if value is None or value == "":
+            continue
+        if model_field.is_relation:
+            related.want(model_field, value)
+        held.append((model_field, None, value))
+    return held
+
+
+def _row_changes(source: AuditSource, row, before, related: _Related) -> list[tuple]:
+    if row.history_type == "~":
+        return _differences(source, row, before, related)
+    return _values(source, row, related) if source.details else []
+
+
 def audit_entries(keys: Iterable[dict]) -> list[AuditEntry]:
     """Return the entries of the given (audit_source, history_id) keys, in their order, with every from → to."""
     keys = list(keys)
@@ -306,7 +337,7 @@ def audit_entries(keys: Iterable[dict]) -> list[AuditEntry]:
             continue
         source = _SOURCES[key["audit_source"]]
         before = previous.get((source.key, row.audit_previous)) if row.history_type == "~" else None
-        changed = _differences(source, row, before, related) if row.history_type == "~" else []
+        changed = _row_changes(source, row, before, related)
         found.append((source, row, before, changed))
     related.fetch()
     entries = []
@@ -324,7 +355,7 @@ def audit_entries(keys: Iterable[dict]) -> list[AuditEntry]:
         entry.changes = [
             FieldChange(
                 label=_label(model_field),
-                before=_shown(source, model_field, then, related) if before is not None else NOT_RECORDED,
+                before=_before(source, model_field, then, row, before, related),
                 after=_shown(source, model_field, now, related),
             )
             for model_field, then, now in changed

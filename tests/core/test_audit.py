@@ -283,3 +283,30 @@ def test_the_audit_page_and_its_csv_run_a_fixed_number_of_queries(
     body = response.content.decode()
     listed = body.count("<tr>") - 1 if name == "audit:list" else len(body.splitlines()) - 1
     assert listed == 4 * size + 1 if name == "audit:list" else listed >= 4 * size + 1
+
+
+def test_a_kpi_load_records_its_benchmarks_in_the_history_the_audit_reads(plan, action):
+    measure = Measure.objects.create(plan=plan, theme=action.objective.theme, ref="3.1", title="Re-referrals")
+
+    kpi_services.measure_series_create(
+        measure=measure, values=[], years=[], benchmarks=[{"kind": "national", "period": "2021", "value": 22}]
+    )
+
+    assert latest("Benchmark").name == "3.1 National 2021"
+
+
+def test_a_source_registered_with_details_lists_what_a_created_row_held(sro, plan):
+    from core.audit import _SOURCES, audit_source_register
+
+    registered = _SOURCES[KeyPriority._meta.label_lower]
+    try:
+        audit_source_register(
+            KeyPriority, label="Key priority", plan="plan_id", fields=("ref", "description"), details=True
+        )
+        editing.listed_add(user=sro, model=KeyPriority, plan=plan, ref="5", description="Stable workforce")
+
+        entry = latest("Key priority")
+        assert entry.kind == "Created"
+        assert changes_of(entry) == [("Ref", "", "5"), ("Description", "", "Stable workforce")]
+    finally:
+        _SOURCES[registered.key] = registered
