@@ -310,3 +310,14 @@ def test_a_source_registered_with_details_lists_what_a_created_row_held(sro, pla
         assert changes_of(entry) == [("Ref", "", "5"), ("Description", "", "Stable workforce")]
     finally:
         _SOURCES[registered.key] = registered
+
+
+def test_moving_a_key_priority_up_is_in_the_audit_with_who_moved_it(sro, plan):
+    first = editing.listed_add(user=sro, model=KeyPriority, plan=plan, ref="1", description="First")
+    second = editing.listed_add(user=sro, model=KeyPriority, plan=plan, ref="2", description="Second")
+
+    editing.listed_move(user=sro, row=second, up=True)
+
+    moves = {e.name: changes_of(e) for e in entries() if e.what == "Key priority" and e.kind == "Changed"}
+    assert moves == {str(second): [("Order", "1", "0")], str(first): [("Order", "0", "1")]}
+    assert {e.who for e in entries() if e.kind == "Changed"} == {"Nancy Meehan"}
