@@ -321,3 +321,32 @@ def test_moving_a_key_priority_up_is_in_the_audit_with_who_moved_it(sro, plan):
     moves = {e.name: changes_of(e) for e in entries() if e.what == "Key priority" and e.kind == "Changed"}
     assert moves == {str(second): [("Order", "1", "0")], str(first): [("Order", "0", "1")]}
     assert {e.who for e in entries() if e.kind == "Changed"} == {"Nancy Meehan"}
+
+
+def test_the_page_shows_fifty_changes_and_links_to_older_ones_keeping_the_filters(client, sro, plan):
+    for n in range(51):
+        editing.listed_add(user=sro, model=KeyPriority, plan=plan, ref=f"R{n}", description=f"Priority {n}")
+    client.force_login(sro)
+
+    first = client.get(reverse("audit:list"), {"person": sro.pk}).content.decode()
+    second = client.get(reverse("audit:list"), {"person": sro.pk, "page": 2}).content.decode()
+
+    assert first.count("<tr>") - 1 == 50
+    assert f"?person={sro.pk}&amp;page=2" in first
+    assert "Older changes" in first
+    assert "R50. Priority 50" in first
+    assert second.count("<tr>") - 1 == 1
+    assert "R0. Priority 0" in second
+
+
+def test_the_csv_holds_at_most_the_export_limit_and_the_page_says_so(client, sro, plan, monkeypatch):
+    monkeypatch.setattr("core.audit_views.EXPORT_LIMIT", 2)
+    for n in range(3):
+        editing.listed_add(user=sro, model=KeyPriority, plan=plan, ref=f"R{n}", description=f"Priority {n}")
+    client.force_login(sro)
+
+    rows = list(csv.reader(io.StringIO(client.get(reverse("audit:export"), {"person": sro.pk}).content.decode())))
+    page = client.get(reverse("audit:list"), {"person": sro.pk}).content.decode()
+
+    assert [row[3] for row in rows[1:]] == ["R2. Priority 2", "R1. Priority 1"]
+    assert "The CSV holds the newest 2 of these 3 changes" in page
