@@ -350,3 +350,9 @@ def test_the_csv_holds_at_most_the_export_limit_and_the_page_says_so(client, sro
 
     assert [row[3] for row in rows[1:]] == ["R2. Priority 2", "R1. Priority 1"]
     assert "The CSV holds the newest 2 of these 3 changes" in page
+
+
+def test_a_plan_filter_no_source_can_meet_lists_nothing(monkeypatch, plan):
+    monkeypatch.setattr("core.audit.audit_sources", list)
+
+    assert audit_keys(AuditFilter(plan_id=plan.pk)) == []
