@@ -1,8 +1,18 @@
-"""Template context every page may need: who to ask for help."""
+"""Template context every page may need: who to ask for help, and whether to show the audit link."""
 
 from django.conf import settings
+
+from core.roles import SRO, group_names, is_administrator
 
 
 def support(request):
     """Return the support contact (SUPPORT_CONTACT), shown where a person is told to ask someone."""
     return {"support_contact": settings.SUPPORT_CONTACT}
+
+
+def audit_link(request):
+    """Return whether the menu shows "Audit" (the SRO and administrators); the view enforces it itself."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"user_may_audit": is_administrator(user) or SRO in group_names(user)}

@@ -63,6 +63,8 @@ class Measure(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["plan", "theme__number", "order", "id"]
         default_permissions = ("add", "change", "delete", "view", "import", "export")
@@ -171,6 +173,8 @@ class Benchmark(models.Model):
     period = models.CharField(max_length=60, blank=True, help_text='What it describes, e.g. "to 2021".')
     value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     text = models.CharField(max_length=200, blank=True, help_text="As written, e.g. n/a.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "kind", "period"]

@@ -233,7 +233,7 @@ def measure_series_create(
     history = {"default_date": recorded_at, "default_change_reason": reason or None}
     bulk_create_with_history(value_rows, MeasureValue, **history)
     bulk_create_with_history(year_rows, MeasureYear, **history)
-    Benchmark.objects.bulk_create(benchmark_rows)
+    bulk_create_with_history(benchmark_rows, Benchmark, **history)
     return {"values": len(value_rows), "years": len(year_rows), "benchmarks": len(benchmark_rows)}
 
 
@@ -350,11 +350,15 @@ def kpi_import_apply(*, preview: KpiImportPreview, user: User | None = None, sou
                 writes.changed_years, MeasureYear, list(YEAR_FIELDS), batch_size=BATCH_SIZE, **history
             )
         if writes.new_benchmarks:
-            Benchmark.objects.bulk_create(writes.new_benchmarks, batch_size=BATCH_SIZE)
+            bulk_create_with_history(writes.new_benchmarks, Benchmark, batch_size=BATCH_SIZE, **history)
         if writes.changed_benchmarks:
-            Benchmark.objects.bulk_update(writes.changed_benchmarks, ["value", "text"], batch_size=BATCH_SIZE)
+            bulk_update_with_history(
+                writes.changed_benchmarks, Benchmark, ["value", "text"], batch_size=BATCH_SIZE, **history
+            )
         if writes.changed_measures:
-            Measure.objects.bulk_update(writes.changed_measures, ["period_type"], batch_size=BATCH_SIZE)
+            bulk_update_with_history(
+                writes.changed_measures, Measure, ["period_type"], batch_size=BATCH_SIZE, **history
+            )
     return record
 
 

@@ -186,6 +186,8 @@ class Objective(SanitizedHtmlMixin, models.Model):
     description = models.TextField(help_text="Safe HTML.")
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["theme", "order", "id"]
 
@@ -311,6 +313,8 @@ class ActionUpdate(SanitizedHtmlMixin, models.Model):
     author_name = models.CharField(max_length=200, blank=True, help_text="Author as written.")
     created_at = models.DateTimeField()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["key_action", "-created_at", "-id"]
         get_latest_by = "created_at"
@@ -364,6 +368,8 @@ class KeyPriority(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["plan", "order", "id"]
         verbose_name_plural = "key priorities"
@@ -383,6 +389,8 @@ class MediumTermDevelopment(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["plan", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "ref"], name="medium_term_ref_unique")]
@@ -398,6 +406,8 @@ class RagGuidance(models.Model):
     rag = models.CharField(max_length=5, choices=Rag.choices)
     overall_rating = models.TextField(blank=True)
     action_rating = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "id"]

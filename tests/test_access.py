@@ -99,6 +99,9 @@ PAGES = [
         lambda w: reverse("risks:risk_appetite", kwargs={"plan": w["risk"].plan.slug}),
         only("sro", "admin_user_"),
     ),
+    # The audit page and its CSV (issue 13): the SRO and administrators only.
+    ("audit", lambda w: reverse("audit:list"), EDITORS),
+    ("audit CSV", lambda w: reverse("audit:export"), EDITORS),
     # The admin: staff only (others are told they need admin access), and the import needs the permission.
     ("admin", lambda w: reverse("admin:index"), only("performance_user", "admin_user_", denied=302)),
     (

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Model
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from core.locking import version_claim
 from plans import permissions
@@ -140,9 +141,13 @@ def listed_move(*, user: User, row: Listed, up: bool) -> bool:
             return False
         # Number the list afresh, so rows loaded with equal orders still swap.
         current[at], current[other_at] = current[other_at], current[at]
+        moved = []
         for order, item in enumerate(current):
             if item.order != order:
-                model.objects.filter(pk=item.pk).update(order=order)
+                item.order = order
+                moved.append(item)
+        # With history, so the audit page shows who moved what.
+        bulk_update_with_history(moved, model, ["order"], default_user=user)
     return True
 
 

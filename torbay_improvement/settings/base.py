@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "plans.context_processors.roles",
                 "core.context_processors.support",
+                "core.context_processors.audit_link",
             ],
         },
     },
