@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("kpis/", include("kpis.urls")),
     path("risks/", include("risks.urls")),
+    path("people/", include("core.people_urls")),
 ]
 
 admin.site.site_header = "Improvement Tracker administration"
