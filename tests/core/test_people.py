@@ -211,3 +211,11 @@ def test_the_invitation_is_sent_again_only_to_someone_who_has_never_signed_in(ad
     people.person_deactivate(by=admin, person=person)
     with pytest.raises(ValidationError, match="is deactivated"):
         people.person_invitation_resend(by=admin, person=person, base_url=SITE)
+
+
+def test_a_deactivated_persons_single_sign_on_session_ends(admin, head_of_service):
+    from core.sso import CouncilOIDCBackend
+
+    assert CouncilOIDCBackend().get_user(head_of_service.pk) == head_of_service
+    people.person_deactivate(by=admin, person=head_of_service)
+    assert CouncilOIDCBackend().get_user(head_of_service.pk) is None
