@@ -41,7 +41,7 @@ EMAIL_TAKEN = (
     "{email} already belongs to {name}. Open their page from the list of people to change their roles, "
     "or give another address."
 )
-NAME_MISSING = "Give the person's first and last name, as colleagues know them."
+NAME_MISSING = "Give the person's {which} name, as colleagues know them."
 UNKNOWN_ROLE = "Choose roles from the list: {roles}."
 NOT_YOURSELF = "You cannot {what} yourself. Ask another administrator to do it."
 LAST_ADMINISTRATOR = (
@@ -145,8 +145,9 @@ def person_invite(
         validate_email(email)
     except ValidationError:
         errors["email"] = EMAIL_INVALID if email else EMAIL_MISSING
-    if not (first_name and last_name):
-        errors["first_name" if not first_name else "last_name"] = NAME_MISSING
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if not value:
+            errors[field] = NAME_MISSING.format(which=field.split("_")[0])
     if errors:
         raise ValidationError(errors)
     wanted = _roles_check(roles)

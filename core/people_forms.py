@@ -15,9 +15,9 @@ ROLE_HELP = {
 }
 
 
-def roles_field() -> forms.MultipleChoiceField:
+def roles_field(label: str) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
-        label="Roles",
+        label=label,
         required=False,
         choices=[(role, f"{role}: {ROLE_HELP.get(role, '')}") for role in ROLES],
         widget=forms.CheckboxSelectMultiple,
@@ -27,17 +27,21 @@ def roles_field() -> forms.MultipleChoiceField:
 
 
 class InviteForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=150, error_messages={"required": people.NAME_MISSING})
-    last_name = forms.CharField(label="Last name", max_length=150, error_messages={"required": people.NAME_MISSING})
+    first_name = forms.CharField(
+        label="First name", max_length=150, error_messages={"required": people.NAME_MISSING.format(which="first")}
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=150, error_messages={"required": people.NAME_MISSING.format(which="last")}
+    )
     email = forms.EmailField(
         label="Email address",
         max_length=254,
         error_messages={"required": people.EMAIL_MISSING, "invalid": people.EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    roles = roles_field()
+    roles = roles_field("Roles")
     owner_name = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
 
 class RolesForm(forms.Form):
-    roles = roles_field()
+    roles = roles_field("The roles they hold")

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from core.roles import HEAD_OF_SERVICE, is_administrator
 from core.views import RowPermissionRequiredMixin
 from plans import permissions
+from plans import selectors as plan_selectors
 from plans.editing import owners, selectors
 
 LINKED = (
@@ -38,8 +39,13 @@ class OwnersView(RowPermissionRequiredMixin, TemplateView):
         return permissions.can_edit_plan(self.request.user)
 
     def get_context_data(self, **kwargs):
-        rows = [(owner, invite_url(owner)) for owner in owners.owner_names_without_account()]
+        plans = plan_selectors.report_plan_list(user=self.request.user)
+        wanted = self.request.GET.get("plan") or self.request.POST.get("plan")
+        plan = next((p for p in plans if p.slug == wanted), plans[0] if plans else None)
+        rows = [(owner, invite_url(owner)) for owner in owners.owner_names_without_account(plan=plan)]
         return super().get_context_data(
+            plans=plans,
+            plan=plan,
             rows=rows,
             people=list(selectors.action_owner_choices()),
             can_invite=is_administrator(self.request.user),
@@ -70,4 +76,5 @@ class OwnersView(RowPermissionRequiredMixin, TemplateView):
                 them="them" if plural else "it",
             ),
         )
-        return HttpResponseRedirect(reverse("plans:owners"))
+        plan = request.POST.get("plan", "")
+        return HttpResponseRedirect(reverse("plans:owners") + (f"?{urlencode({'plan': plan})}" if plan else ""))

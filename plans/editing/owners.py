@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 
 from plans import permissions
-from plans.models import KeyAction
+from plans.models import KeyAction, Plan
 
 NOT_ALLOWED = (
     "Only the Senior Responsible Officer and administrators can change who owns key actions. "
@@ -39,9 +39,11 @@ def _unowned(owner_name: str | None = None) -> QuerySet[KeyAction]:
     return actions if owner_name is None else actions.filter(owner_name=owner_name)
 
 
-def owner_names_without_account() -> list[OwnerName]:
-    """Return the owner names of current key actions with no account, by name, with how many each owns (1 query)."""
-    rows = _unowned().values("owner_name").annotate(actions=Count("id")).order_by("owner_name")
+def owner_names_without_account(*, plan: Plan | None = None) -> list[OwnerName]:
+    """Return the owner names of current key actions with no account (in the plan, if given), by name, with how
+    many each owns (1 query)."""
+    actions = _unowned() if plan is None else _unowned().filter(objective__theme__plan=plan)
+    rows = actions.values("owner_name").annotate(actions=Count("id")).order_by("owner_name")
     names = []
     for row in rows:
         first, _, last = row["owner_name"].partition(" ")

@@ -94,8 +94,8 @@ def test_with_single_sign_on_the_invitation_says_to_sign_in_with_the_council_acc
     [
         pytest.param({"email": ""}, "email", people.EMAIL_MISSING, id="no email"),
         pytest.param({"email": "karen.ogle"}, "email", people.EMAIL_INVALID, id="email not an address"),
-        pytest.param({"first_name": " "}, "first_name", people.NAME_MISSING, id="no first name"),
-        pytest.param({"last_name": ""}, "last_name", people.NAME_MISSING, id="no last name"),
+        pytest.param({"first_name": " "}, "first_name", "Give the person's first name", id="no first name"),
+        pytest.param({"last_name": ""}, "last_name", "Give the person's last name", id="no last name"),
         pytest.param({"roles": ["Board"]}, "roles", people.UNKNOWN_ROLE.split(":")[0], id="unknown role"),
     ],
 )

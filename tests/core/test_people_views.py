@@ -88,7 +88,7 @@ def test_an_administrator_invites_a_person_and_sees_their_page(client, admin):
     [
         pytest.param({"email": ""}, people.EMAIL_MISSING, id="no email"),
         pytest.param({"email": "karen.ogle@"}, people.EMAIL_INVALID, id="email cut short"),
-        pytest.param({"first_name": ""}, people.NAME_MISSING, id="no first name"),
+        pytest.param({"first_name": ""}, "Give the person's first name, as colleagues know them.", id="no first name"),
         pytest.param({"roles": ["Board member"]}, "Choose roles from the list", id="unknown role"),
         pytest.param(
             {"email": "becky@torbay.gov.uk"}, "becky@torbay.gov.uk already belongs to Becky", id="email taken"
@@ -122,6 +122,9 @@ def test_the_invite_form_opens_prefilled_from_an_owners_name(client, admin):
 
 def test_roles_are_saved_from_a_persons_page(client, admin, head_of_service):
     url = reverse("people:person", args=[head_of_service.pk])
+    page = body(client.get(url))
+    assert page.count(">Roles<") == 1  # the section's heading, not repeated as the checkboxes' legend
+    assert "The roles they hold" in page
     page = body(client.post(url, {"roles": [HEAD_OF_SERVICE, SRO]}, follow=True))
     assert "Becky Thompson&#x27;s roles were saved." in page
     assert "Role granted: SRO" in page

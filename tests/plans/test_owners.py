@@ -11,7 +11,7 @@ from core import people
 from core.roles import ADMINISTRATOR, HEAD_OF_SERVICE
 from plans.editing import owners
 from plans.editing.services import OWNER_NOT_HEAD_MESSAGE, key_action_edit
-from plans.models import KeyAction
+from plans.models import KeyAction, Plan
 from tests.factories import KeyActionFactory, ObjectiveFactory
 from tests.two_factor import sign_in
 
@@ -120,8 +120,8 @@ def test_the_owners_page_takes_the_same_queries_whatever_the_number_of_names(
         named(objective, f"Owner {n}", 2)
     sign_in(client, admin)
     client.get(reverse("plans:owners"))
-    # session, user, groups; the names; the heads of service to link to; the 2FA middleware's device check
-    with django_assert_num_queries(6):
+    # session, user, groups; the plans; the names; the heads of service to link to; the 2FA middleware's device check
+    with django_assert_num_queries(7):
         response = client.get(reverse("plans:owners"))
     assert response.status_code == 200
 
@@ -135,10 +135,25 @@ def test_linking_on_the_page_and_a_missing_choice_refused_keeping_the_row(client
     done = client.post(reverse("plans:owners"), {"owner_name": "Karen Ogle", "person": head_of_service.pk}, follow=True)
     page = done.content.decode()
     assert "2 key actions kept under “Karen Ogle” now belong to Becky Thompson" in page
-    assert "Every current key action is owned by a person with an account." in page
+    assert "is owned by a person with an account." in page
 
 
 def test_the_demo_shows_the_four_seed_owners_as_not_yet_users(demo):
-    names = {o.name for o in owners.owner_names_without_account()}
+    plan = Plan.objects.get(slug="torbay-2021-highlight")
+    names = {o.name for o in owners.owner_names_without_account(plan=plan)}
     assert {"Karen Ogle", "Stefan Chapleo", "Gwynne Rayns", "Nick Hollins"} <= names
     assert "Becky Thompson" not in names
+
+
+def test_the_owners_page_opens_on_the_latest_plan_and_shows_another_chosen(client, admin):
+    old = ObjectiveFactory(theme__plan__report_date="2016-05-01", theme__plan__title="2016 tracker")
+    new = ObjectiveFactory(theme__plan__report_date="2021-07-13", theme__plan__title="2021 plan")
+    named(old, "DCS CX")
+    named(new, "Karen Ogle")
+    sign_in(client, admin)
+    page = client.get(reverse("plans:owners")).content.decode()
+    assert "Karen Ogle" in page
+    assert "DCS CX" not in page
+    page = client.get(reverse("plans:owners"), {"plan": old.theme.plan.slug}).content.decode()
+    assert "DCS CX" in page
+    assert "Karen Ogle" not in page
