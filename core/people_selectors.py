@@ -53,3 +53,12 @@ def person_get(*, pk: int) -> User:
 def person_role_names(person: User) -> list[str]:
     """Return the names of the roles a person from people_list/person_get holds."""
     return [group.name for group in person.roles]
+
+
+def person_changes_list(*, since=None, limit: int | None = None) -> list[PersonChange]:
+    """Return changes to people's access (invitations, roles, deactivations), newest first, each with `by` and
+    `person` (1 query): the People source of the audit trail."""
+    changes = PersonChange.objects.select_related("by", "person").order_by("-at", "-pk")
+    if since is not None:
+        changes = changes.filter(at__gte=since)
+    return list(changes[:limit] if limit else changes)

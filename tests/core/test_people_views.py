@@ -177,3 +177,30 @@ def test_no_one_else_changes_anyone(client, request, fixture, admin):
     assert client.post(reverse("people:invite"), typed).status_code == 403
     assert not PersonChange.objects.exists()
     assert User.objects.get(pk=admin.pk).is_active
+
+
+@pytest.mark.parametrize("changes", [1, 12])
+def test_a_persons_page_takes_the_same_queries_whatever_the_length_of_their_history(
+    client, admin, head_of_service, django_assert_num_queries, changes
+):
+    for n in range(changes):
+        people.person_roles_set(by=admin, person=head_of_service, roles=[SRO] if n % 2 else [HEAD_OF_SERVICE, SRO])
+    url = reverse("people:person", args=[head_of_service.pk])
+    client.get(url)
+    # session, user, groups (the roles context); the person, their roles, their history; the 2FA device check
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_the_audit_trail_reads_every_change_to_access_newest_first(admin, head_of_service):
+    from core.people_selectors import person_changes_list
+
+    people.person_roles_set(by=admin, person=head_of_service, roles=[SRO])
+    people.person_deactivate(by=admin, person=head_of_service)
+    rows = person_changes_list()
+    assert [(r.change, r.role, r.person.username, r.by.username) for r in rows] == [
+        ("deactivated", "", "becky.thompson", "ada"),
+        ("role_removed", HEAD_OF_SERVICE, "becky.thompson", "ada"),
+        ("role_granted", SRO, "becky.thompson", "ada"),
+    ]

@@ -157,3 +157,11 @@ def test_the_owners_page_opens_on_the_latest_plan_and_shows_another_chosen(clien
     page = client.get(reverse("plans:owners"), {"plan": old.theme.plan.slug}).content.decode()
     assert "DCS CX" in page
     assert "Karen Ogle" not in page
+
+
+def test_the_plans_editing_page_marks_an_owner_kept_as_a_name_not_yet_a_user(client, objective, admin):
+    named(objective, "Karen Ogle")
+    sign_in(client, admin)
+    page = client.get(reverse("plans:plan_edit", args=[objective.theme.plan.slug])).content.decode()
+    assert "Karen Ogle (not yet a user)" in page
+    assert f"/plans/owners/?plan={objective.theme.plan.slug}" in page
