@@ -103,3 +103,24 @@ def test_the_invitation_page_passes_axe(axe_page: Page, live_server, demo):
     axe_page.goto(url(live_server, "/people/invitation/MQ/bad-token/"))
     expect(axe_page.get_by_role("heading", name="This invitation link no longer works")).to_be_visible()
     assert_no_serious_violations(axe_page)
+
+
+def test_an_email_address_stays_on_one_line_on_a_phone(page: Page, live_server, demo):
+    """At 390 px the table scrolls in its own region; an address broken across five lines was unreadable."""
+    from django.contrib.auth.models import User
+
+    from core import people as people_services
+
+    people_services.person_invite(
+        by=User.objects.get(username="admin"),
+        email="karen.ogle@torbay.gov.uk",
+        first_name="Karen",
+        last_name="Ogle",
+        base_url=live_server.url,
+    )
+    page.set_viewport_size({"width": 390, "height": 900})
+    sign_in(page, live_server, "admin")
+    page.goto(url(live_server, "/people/"))
+    cell = page.get_by_role("cell", name="karen.ogle@torbay.gov.uk")
+    line = page.get_by_role("cell", name="—").first.bounding_box()["height"]
+    assert cell.bounding_box()["height"] <= line
