@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from core import people
 from core.calendar import FinancialQuarter
 from plans.models import KeyAction
 from tests.e2e.conftest import assert_no_serious_violations, sign_in, sign_out, url
@@ -107,11 +109,7 @@ def test_the_invitation_page_passes_axe(axe_page: Page, live_server, demo):
 
 def test_an_email_address_stays_on_one_line_on_a_phone(page: Page, live_server, demo):
     """At 390 px the table scrolls in its own region; an address broken across five lines was unreadable."""
-    from django.contrib.auth.models import User
-
-    from core import people as people_services
-
-    people_services.person_invite(
+    people.person_invite(
         by=User.objects.get(username="admin"),
         email="karen.ogle@torbay.gov.uk",
         first_name="Karen",
