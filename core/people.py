@@ -258,3 +258,23 @@ def person_reactivate(*, by: User, person: User) -> PersonChange | None:
         person.is_active = True
         person.save(update_fields=["is_active"])
         return _record(by=by, person=person, change=PersonChange.Change.REACTIVATED)
+
+
+def person_changes_record(*, by: User, person: User, had_roles: set[str], was_active: bool) -> list[PersonChange]:
+    """Record what changed in a person's roles and active flag since `had_roles` and `was_active` (a change
+    made in the Django admin, which writes the rows itself); return the changes recorded."""
+    now_roles = _role_names(person)
+    recorded = [
+        *(
+            _record(by=by, person=person, change=PersonChange.Change.ROLE_GRANTED, role=r)
+            for r in sorted(now_roles - had_roles)
+        ),
+        *(
+            _record(by=by, person=person, change=PersonChange.Change.ROLE_REMOVED, role=r)
+            for r in sorted(had_roles - now_roles)
+        ),
+    ]
+    if person.is_active != was_active:
+        change = PersonChange.Change.REACTIVATED if person.is_active else PersonChange.Change.DEACTIVATED
+        recorded.append(_record(by=by, person=person, change=change))
+    return recorded

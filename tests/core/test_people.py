@@ -219,3 +219,30 @@ def test_a_deactivated_persons_single_sign_on_session_ends(admin, head_of_servic
     assert CouncilOIDCBackend().get_user(head_of_service.pk) == head_of_service
     people.person_deactivate(by=admin, person=head_of_service)
     assert CouncilOIDCBackend().get_user(head_of_service.pk) is None
+
+
+def test_roles_and_deactivation_changed_in_the_django_admin_are_recorded(admin_client, admin_user, head_of_service):
+    from django.contrib.auth.models import Group
+
+    url = reverse("admin:auth_user_change", args=[head_of_service.pk])
+    sro_group = Group.objects.get_or_create(name=SRO)[0]
+    response = admin_client.post(
+        url,
+        {
+            "username": "becky.thompson",
+            "first_name": "Becky",
+            "last_name": "Thompson",
+            "email": "",
+            "groups": [sro_group.pk],
+            "date_joined_0": "2021-07-01",
+            "date_joined_1": "09:00:00",
+            "initial-date_joined_0": "2021-07-01",
+            "initial-date_joined_1": "09:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [(c.change, c.role, c.by) for c in PersonChange.objects.filter(person=head_of_service).order_by("pk")] == [
+        ("role_granted", SRO, admin_user),
+        ("role_removed", HEAD_OF_SERVICE, admin_user),
+        ("deactivated", "", admin_user),
+    ]
