@@ -8,7 +8,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.mfa import two_factor_reset
-from core.roles import is_administrator
+from core.people import person_changes_record
+from core.roles import ROLES, is_administrator
 
 # The device admins django-otp registers would show and edit secrets: every change goes through the
 # two-step pages, and a reset through the action below.
@@ -30,6 +31,20 @@ class TwoFactorUserAdmin(UserAdmin):
     @admin.display(description="Two-step verification", boolean=True, ordering="two_factor")
     def two_factor_on(self, obj) -> bool:
         return obj.two_factor
+
+    def save_model(self, request, obj, form, change):
+        # Roles and the active flag as they were, so that save_related can record what the admin changed.
+        before = User.objects.filter(pk=obj.pk).first() if change else None
+        request.person_before_admin_change = (
+            set(before.groups.filter(name__in=ROLES).values_list("name", flat=True)) if before else set(),
+            before.is_active if before else obj.is_active,
+        )
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        had_roles, was_active = getattr(request, "person_before_admin_change", (set(), form.instance.is_active))
+        person_changes_record(by=request.user, person=form.instance, had_roles=had_roles, was_active=was_active)
 
     def has_reset_two_factor_permission(self, request) -> bool:
         return is_administrator(request.user)

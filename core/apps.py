@@ -29,3 +29,17 @@ class CoreConfig(AppConfig):
         from core.mfa import pending_after_sign_in
 
         user_logged_in.connect(pending_after_sign_in, dispatch_uid="core.mfa_pending_after_sign_in")
+        from django.urls import reverse
+
+        from core.audit import audit_source_register
+        from core.models import PersonChange
+
+        audit_source_register(
+            PersonChange,
+            label="Access",
+            fields=("person", "change", "role"),
+            details=True,
+            name=lambda row: row.person.get_full_name() or row.person.username,
+            link=lambda row: reverse("people:person", args=[row.person_id]),
+            select_related=("person",),
+        )

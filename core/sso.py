@@ -206,5 +206,10 @@ class CouncilOIDCBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims):
         return True  # user_for_claims refuses, with a reason the person can act on
 
+    def get_user(self, user_id):
+        # mozilla-django-oidc's own returns a deactivated person too: a session they had would go on working.
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_or_create_user(self, access_token, id_token, payload):
         return user_for_claims(self.get_userinfo(access_token, id_token, payload))

@@ -101,3 +101,7 @@ class PlansConfig(AppConfig):
 
         panels.register()
         audit_register()
+        from core.people import person_invited
+        from plans.editing.owners import link_invited_owner
+
+        person_invited.connect(link_invited_owner, dispatch_uid="plans.link_invited_owner")

@@ -83,6 +83,20 @@ PAGES = [
             ("retire action", lambda w: reverse("plans:action_retire", args=[w["action"].pk]), {}),
         ]
     ],
+    # Owners not yet users (issue 13): the SRO and administrators, who choose owners; only administrators invite.
+    ("owners not yet users", lambda w: reverse("plans:owners"), EDITORS),
+    # People (issue 13): administrators only; the buttons take POST only.
+    ("people", lambda w: reverse("people:list"), only("admin_user_")),
+    ("invite a person", lambda w: reverse("people:invite"), only("admin_user_")),
+    ("a person", lambda w: reverse("people:person", args=[w["users"]["head_of_service"].pk]), only("admin_user_")),
+    *[
+        (
+            f"person: {name}",
+            lambda w, name=name: reverse(f"people:{name}", args=[w["users"]["head_of_service"].pk]),
+            {**only("admin_user_"), "admin_user_": 405},
+        )
+        for name in ("deactivate", "reactivate", "invite_again")
+    ],
     ("KPI tables", lambda w: reverse("kpis:measure_list"), READ),
     ("KPI measure", lambda w: reverse("kpis:measure_detail", kwargs={"pk": w["measure"].pk}), READ),
     ("risk register", lambda w: reverse("risks:risk_list"), READ),
@@ -305,3 +319,10 @@ def test_single_sign_on_addresses_are_the_same_for_every_role(client, world, set
     assert start["Location"].startswith("https://login.example/authorize?")
     assert back.status_code == 302
     assert back["Location"] == reverse("login")
+
+
+def test_an_invitation_link_opens_signed_out_and_says_when_it_no_longer_works(client, world):
+    """The invited person has no password yet: their one-time link is the one page here open to anyone."""
+    response = client.get(reverse("people:invitation", args=["MQ", "bad-token"]))
+    assert response.status_code == 200
+    assert "This invitation link no longer works" in response.content.decode()

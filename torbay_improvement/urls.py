@@ -39,6 +39,7 @@ urlpatterns = [
     path("kpis/", include("kpis.urls")),
     path("risks/", include("risks.urls")),
     path("audit/", include("core.audit_views")),
+    path("people/", include("core.people_urls")),
 ]
 
 admin.site.site_header = "Improvement Tracker administration"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from core.locking import version_claim
+from core.roles import HEAD_OF_SERVICE
 from plans import permissions
 from plans.models import (
     KeyAction,
@@ -42,6 +43,10 @@ REF_TAKEN_MESSAGE = "{plan} already has {ref} (perhaps retired): give a referenc
 THEME_NUMBER_TAKEN_MESSAGE = "{plan} already has a theme {number}: give the new theme another number."
 RETIRE_REASON_MESSAGE = "Say why the action is retired, so that readers of its page know: give a reason."
 ALREADY_RETIRED_MESSAGE = "This action was already retired, so nothing changed."
+OWNER_NOT_HEAD_MESSAGE = (
+    "{person} is not an active head of service, so they cannot own a key action: choose a head of service, "
+    "or keep the owner's name as written until they are one."
+)
 
 Listed = KeyPriority | MediumTermDevelopment
 
@@ -229,10 +234,20 @@ def _owner_fields(fields: dict) -> dict:
     return fields
 
 
+def _owner_check(owner: User | None, *, current_owner_id: int | None = None) -> None:
+    """A new owner with an account is an active head of service (the owner an action has may stay)."""
+    if owner is None or owner.pk == current_owner_id:
+        return
+    if not (owner.is_active and owner.groups.filter(name=HEAD_OF_SERVICE).exists()):
+        person = owner.get_full_name() or owner.get_username()
+        raise ValidationError({"owner": OWNER_NOT_HEAD_MESSAGE.format(person=person)})
+
+
 def key_action_add(*, user: User, objective: Objective, **fields) -> KeyAction:
     """Add a key action at the end of the objective's; return it."""
     _authorise(user)
     _action_fields_check(fields, "key_action_add")
+    _owner_check(fields.get("owner"))
     action = KeyAction(objective=objective, **_owner_fields(fields))
     _check_narratives(action, ("description",))
     with transaction.atomic():
@@ -246,6 +261,7 @@ def key_action_edit(*, user: User, key_action: KeyAction, expected_version: int,
     """Change a key action's description, owner and due date; return it saved, its version moved on."""
     _authorise(user)
     _action_fields_check(fields, "key_action_edit")
+    _owner_check(fields.get("owner"), current_owner_id=key_action.owner_id)
     for name, value in _owner_fields(fields).items():
         setattr(key_action, name, value)
     _save_claimed(key_action, user=user, expected_version=expected_version, narratives=("description",))

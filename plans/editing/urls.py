@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from plans.editing import views
+from plans.editing import owner_views, views
 
 urlpatterns = [
+    path("plans/owners/", owner_views.OwnersView.as_view(), name="owners"),
     path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
     path("plans/<slug:slug>/roll-forward/", views.PlanRollForwardView.as_view(), name="plan_roll_forward"),
     path("plans/<slug:slug>/edit/", views.PlanEditView.as_view(), name="plan_edit"),

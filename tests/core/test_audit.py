@@ -67,7 +67,9 @@ def test_the_sro_correcting_the_narrative_shows_it_from_and_to_as_words_not_html
     ]
 
 
-def test_key_priorities_developments_objectives_and_actions_show_each_field_changed(sro, head_of_service, plan, action):
+def test_key_priorities_developments_objectives_and_actions_show_each_field_changed(
+    sro, head_of_service, other_head_of_service, plan, action
+):
     priority = editing.listed_add(user=sro, model=KeyPriority, plan=plan, ref="2", description="Recruit social workers")
     editing.listed_update(
         user=sro, row=priority, expected_version=priority.version, description="Recruit 20 social workers"
@@ -82,7 +84,7 @@ def test_key_priorities_developments_objectives_and_actions_show_each_field_chan
         lead_officer="Rachel Setter",
         description=objective.description,
     )
-    editing.key_action_edit(user=sro, key_action=action, expected_version=action.version, owner=sro)
+    editing.key_action_edit(user=sro, key_action=action, expected_version=action.version, owner=other_head_of_service)
 
     found = {(e.what, e.kind): e for e in reversed(entries())}
     assert changes_of(found[("Key priority", "Changed")]) == [
@@ -94,7 +96,8 @@ def test_key_priorities_developments_objectives_and_actions_show_each_field_chan
     assert found[("Key priority", "Created")].who == "Nancy Meehan"
     assert [label for label, _, _ in changes_of(found[("Medium-term development", "Changed")])] == ["Retired at"]
     assert changes_of(found[("Objective", "Changed")]) == [("Lead officer", "Becky Thompson", "Rachel Setter")]
-    assert ("Owner", "Becky Thompson", "Nancy Meehan") in changes_of(found[("Key action", "Changed")])
+    new_owner = other_head_of_service.get_full_name()
+    assert ("Owner", "Becky Thompson", new_owner) in changes_of(found[("Key action", "Changed")])
 
 
 def test_a_risk_added_with_a_control_then_linked_and_rescored_shows_each_change(sro, plan, action):
@@ -251,7 +254,7 @@ def test_the_menu_shows_audit_to_the_sro_and_administrators_only(client, sro, he
     assert 'href="/audit/"' in client.get(reverse("plans:plan_list")).content.decode()
 
 
-def _changes(plan, sro, action, size: int):
+def _changes(plan, sro, action, new_owner, size: int):
     """Make `size` changes of every kind the page shows on one plan: priorities, actions, risks, KPIs."""
     measure = Measure.objects.create(plan=plan, theme=action.objective.theme, ref="1.1", title="Measure")
     for n in range(size):
@@ -262,15 +265,15 @@ def _changes(plan, sro, action, size: int):
         value = MeasureValue.objects.create(measure=measure, month=datetime.date(2021 + n // 9, 4 + n % 9, 1), value=n)
         value.value = n + 1
         kpi_services.measure_value_save(measure_value=value, user=sro)
-    editing.key_action_edit(user=sro, key_action=action, expected_version=action.version, owner=sro)
+    editing.key_action_edit(user=sro, key_action=action, expected_version=action.version, owner=new_owner)
 
 
 @pytest.mark.parametrize("size", [2, 10])
 @pytest.mark.parametrize("name", ["audit:list", "audit:export"])
 def test_the_audit_page_and_its_csv_run_a_fixed_number_of_queries(
-    client, sro, plan, action, django_assert_num_queries, name, size
+    client, sro, plan, action, other_head_of_service, django_assert_num_queries, name, size
 ):
-    _changes(plan, sro, action, size)
+    _changes(plan, sro, action, other_head_of_service, size)
     client.force_login(sro)
     # session, user, groups, the user's and their groups' permissions; people and plans for the filters;
     # the page's keys and their count (the CSV reads the plans again, for its Plan column); for each of
@@ -356,3 +359,25 @@ def test_a_plan_filter_no_source_can_meet_lists_nothing(monkeypatch, plan):
     monkeypatch.setattr("core.audit.audit_sources", list)
 
     assert audit_keys(AuditFilter(plan_id=plan.pk)) == []
+
+
+def test_a_role_granted_and_removed_by_an_administrator_shows_who_to_whom_and_which_role(admin_user_, sro, plan):
+    from core import people
+    from core.roles import HEAD_OF_SERVICE, SRO
+
+    people.person_roles_set(by=admin_user_, person=sro, roles={SRO, HEAD_OF_SERVICE})
+    people.person_roles_set(by=admin_user_, person=sro, roles={SRO})
+
+    granted, removed = sorted(
+        (e for e in entries() if e.what == "Access"),
+        key=lambda e: {c.label: c.after for c in e.changes}["Change"],
+    )
+    for entry in (granted, removed):
+        assert entry.who == (admin_user_.get_full_name() or admin_user_.username)
+        assert entry.kind == "Created"
+        assert entry.link == reverse("people:person", args=[sro.pk])
+        assert ("Role", "", HEAD_OF_SERVICE) in [(c.label, c.before or "", c.after) for c in entry.changes]
+    assert {c.after for e in (granted, removed) for c in e.changes if c.label == "Change"} == {
+        "Role granted",
+        "Role removed",
+    }
