@@ -240,3 +240,5 @@ class OfstedRecommendationAdmin(SimpleHistoryAdmin):
     list_display = ("number", "plan", "rag", "snapshot_date")
     list_filter = ("plan", "rag")
     search_fields = ("recommendation", "comments")
+    # Linked to the key actions answering it on its page in the app (plans.editing.recommendations).
+    exclude = ("key_actions",)

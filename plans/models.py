@@ -422,8 +422,14 @@ class OfstedRecommendation(SanitizedHtmlMixin, models.Model):
     rag = models.CharField(max_length=5, choices=Rag.choices, blank=True)
     comments = models.TextField(blank=True, help_text="Safe HTML.")
     snapshot_date = models.DateField(null=True, blank=True)
+    # The key actions that answer it (of its own plan: plans.editing.recommendations checks).
+    key_actions = models.ManyToManyField(
+        KeyAction, blank=True, related_name="ofsted_recommendations", help_text="The key actions that answer it."
+    )
+    # Optimistic locking of its editing form (plans.editing.recommendations).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[key_actions])
 
     class Meta:
         ordering = ["plan", "number"]

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from kpis.models import Measure, MeasureValue
-from plans.models import KeyPriority
+from plans.models import KeyPriority, OfstedRecommendation
 from risks.models import Risk
 from tests.factories import KeyActionFactory
 from tests.oidc_provider.fixture import sso_on
@@ -81,6 +81,7 @@ PAGES = [
             ("add action", lambda w: reverse("plans:action_add", args=[w["action"].objective_id]), {}),
             ("action", lambda w: reverse("plans:action_edit", args=[w["action"].pk]), {}),
             ("retire action", lambda w: reverse("plans:action_retire", args=[w["action"].pk]), {}),
+            ("recommendation", lambda w: reverse("plans:recommendation_edit", args=[w["recommendation"].pk]), {}),
         ]
     ],
     ("KPI tables", lambda w: reverse("kpis:measure_list"), READ),
@@ -143,7 +144,15 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
         "admin_user_": admin_user_,
     }
     priority = KeyPriority.objects.create(plan=plan, ref="1", description="Embed the front door")
-    return {"action": action, "measure": measure, "risk": risk, "users": users, "priority": priority}
+    recommendation = OfstedRecommendation.objects.create(plan=plan, number=1, recommendation="Lead well")
+    return {
+        "action": action,
+        "measure": measure,
+        "risk": risk,
+        "users": users,
+        "priority": priority,
+        "recommendation": recommendation,
+    }
 
 
 @pytest.mark.parametrize(("page", "url", "role", "expected"), CASES)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plans.editing import views
+from plans.editing import recommendation_views, views
 
 urlpatterns = [
     path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
@@ -20,4 +20,9 @@ urlpatterns = [
     path("objectives/<int:pk>/actions/add/", views.KeyActionAddView.as_view(), name="action_add"),
     path("actions/<int:pk>/edit/", views.KeyActionEditView.as_view(), name="action_edit"),
     path("actions/<int:pk>/retire/", views.KeyActionRetireView.as_view(), name="action_retire"),
+    path(
+        "recommendations/<int:pk>/edit/",
+        recommendation_views.RecommendationEditView.as_view(),
+        name="recommendation_edit",
+    ),
 ]
