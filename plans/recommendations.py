@@ -4,6 +4,7 @@ report, the action's page and the recommendation's editing page (plans.editing.r
 from __future__ import annotations
 
 import datetime
+import html
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -17,6 +18,7 @@ from plans import permissions
 from plans.models import KeyAction, OfstedRecommendation, Plan
 
 ACTION_LABEL_WORDS = 16
+ACTION_HOW_WORDS = 10
 
 
 def recommendation_get(*, user: User, pk: int) -> OfstedRecommendation:
@@ -86,9 +88,18 @@ def recommendations_for_action(*, key_action: KeyAction) -> list[OfstedRecommend
     return list(key_action.ofsted_recommendations.order_by("number"))
 
 
+def _plain(stored_html: str) -> str:
+    """Return stored narrative HTML as one line of text (the template escapes it again)."""
+    return " ".join(html.unescape(strip_tags(stored_html or "")).split())
+
+
 def action_label(action: KeyAction) -> str:
-    """Return a key action as a checkbox or a link names it: its theme and the start of its description."""
-    text = Truncator(strip_tags(action.description)).words(ACTION_LABEL_WORDS)
+    """Return a key action as a checkbox or a link names it: its theme, the start of its description and, when
+    the 2016 tracker's "How?" is filled in, the start of that (its actions often share a "What?")."""
+    text = Truncator(_plain(action.description)).words(ACTION_LABEL_WORDS)
+    how = _plain(action.how).lstrip("•·-– ").replace(" • ", "; ")
+    if how:
+        text = f"{text} – {Truncator(how).words(ACTION_HOW_WORDS)}"
     return f"Theme {action.objective.theme.number}: {text}"
 
 

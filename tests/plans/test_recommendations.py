@@ -15,6 +15,7 @@ from django.urls import reverse
 from core.locking import EditConflict
 from plans.editing.recommendations import ofsted_recommendation_update
 from plans.models import OfstedRecommendation, Plan
+from plans.recommendations import action_label
 from tests.factories import KeyActionFactory, ObjectiveFactory, PlanFactory, ThemeFactory
 from tests.report.helpers import element_by_id, text_of
 
@@ -339,6 +340,21 @@ def test_the_demo_links_each_recommendation_to_the_2016_tracker_objective_writte
         "protective factors, leading to appropriate and measurable plans"
     }
     assert sum(len(r.key_actions.all()) for r in recommendations.values()) == tracker_action_count(tracker)
+
+
+def test_the_actions_answering_a_recommendation_are_told_apart_by_their_how(demo):
+    # Three of the tracker's actions under recommendation 1 share their "What?": their links would read alike.
+    recommendation = OfstedRecommendation.objects.get(plan__slug="torbay-2016-action-tracker", number=1)
+    labels = [action_label(a) for a in recommendation.key_actions.select_related("objective__theme")]
+    assert len(set(labels)) == len(labels) == 4
+    assert (
+        "Theme 6: Increase corporate oversight and understanding of CS performance, resource and outcomes – "
+        "Introduce weekly keep in touch meeting/teleconference between DCS & CX" in labels
+    )
+    parenting = (
+        "Theme 6: Corporate Parenting board – CPB meets regularly; CP strategy, Plan, Pledge written; Key Partners…"
+    )
+    assert parenting in labels
 
 
 def tracker_action_count(plan) -> int:
