@@ -59,6 +59,12 @@ PAGES = [
         for name, url, extra in [
             ("plan", lambda w: reverse("plans:plan_edit", args=[_slug(w)]), {}),
             ("create plan", lambda w: reverse("plans:plan_create"), {}),
+            ("create plan from a spreadsheet", lambda w: reverse("plans:plan_import"), {}),
+            (
+                "create plan from a spreadsheet: confirm",
+                lambda w: reverse("plans:plan_import_confirm"),
+                {"sro": 405, "admin_user_": 405},
+            ),
             ("roll forward", lambda w: reverse("plans:plan_roll_forward", args=[_slug(w)]), {}),
             ("summary", lambda w: reverse("plans:plan_summary_edit", args=[_slug(w)]), {}),
             ("add theme", lambda w: reverse("plans:theme_add", args=[_slug(w)]), {}),

@@ -2,10 +2,16 @@
 
 from django.urls import path
 
-from plans.editing import recommendation_views, views
+from plans.editing import recommendation_views, tracker_import_views, views
 
 urlpatterns = [
     path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
+    path("plans/new/from-spreadsheet/", tracker_import_views.PlanImportView.as_view(), name="plan_import"),
+    path(
+        "plans/new/from-spreadsheet/create/",
+        tracker_import_views.PlanImportConfirmView.as_view(),
+        name="plan_import_confirm",
+    ),
     path("plans/<slug:slug>/roll-forward/", views.PlanRollForwardView.as_view(), name="plan_roll_forward"),
     path("plans/<slug:slug>/edit/", views.PlanEditView.as_view(), name="plan_edit"),
     path("plans/<slug:slug>/edit/summary/", views.PlanSummaryEditView.as_view(), name="plan_summary_edit"),
