@@ -248,6 +248,12 @@ class KeyAction(SanitizedHtmlMixin, models.Model):
         return reverse("plans:action_detail", kwargs={"pk": self.pk})
 
     @property
+    def is_tracker_row(self) -> bool:
+        """Whether the action is a row of a tracker in the 2016 shape: it has How?, success measures, a baseline,
+        a target or an outcome (plans.editing.outcome lets its owner update the outcome)."""
+        return any((self.how, self.success_measures, self.baseline, self.target, self.outcome))
+
+    @property
     def due_display(self) -> str:
         """The due date as the pages show it: the date, else the text it was written as."""
         return date_format(self.due_date, "j F Y") if self.due_date else self.by_when

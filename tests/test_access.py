@@ -53,6 +53,12 @@ PAGES = [
         lambda w: reverse("plans:action_update", kwargs={"pk": w["action"].pk}),
         only("head_of_service", "admin_user_"),
     ),
+    # The 2016 tracker's outcome column (issue 13): the action's owner and administrators.
+    (
+        "key action outcome form",
+        lambda w: reverse("plans:action_outcome", kwargs={"pk": w["tracker_row"].pk}),
+        only("head_of_service", "admin_user_"),
+    ),
     # Editing the plan (issue 13): the SRO and administrators only; the move and retire buttons take POST only.
     *[
         (f"plan editing: {name}", url, {**EDITORS, **extra})
@@ -151,6 +157,8 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
     }
     priority = KeyPriority.objects.create(plan=plan, ref="1", description="Embed the front door")
     recommendation = OfstedRecommendation.objects.create(plan=plan, number=1, recommendation="Lead well")
+    # An action of the 2016 tracker's shape (How? filled in), whose owner may update its outcome.
+    tracker_row = KeyActionFactory(owner=head_of_service, objective=action.objective, how="<p>Revise standards</p>")
     return {
         "action": action,
         "measure": measure,
@@ -158,6 +166,7 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
         "users": users,
         "priority": priority,
         "recommendation": recommendation,
+        "tracker_row": tracker_row,
     }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plans.editing import recommendation_views, tracker_import_views, views
+from plans.editing import outcome, recommendation_views, tracker_import_views, views
 
 urlpatterns = [
     path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("objectives/<int:pk>/actions/add/", views.KeyActionAddView.as_view(), name="action_add"),
     path("actions/<int:pk>/edit/", views.KeyActionEditView.as_view(), name="action_edit"),
     path("actions/<int:pk>/retire/", views.KeyActionRetireView.as_view(), name="action_retire"),
+    path("actions/<int:pk>/outcome/", outcome.OutcomeEditView.as_view(), name="action_outcome"),
     path(
         "recommendations/<int:pk>/edit/",
         recommendation_views.RecommendationEditView.as_view(),
