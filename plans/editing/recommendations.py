@@ -65,6 +65,19 @@ def ofsted_recommendation_update(
     return recommendation
 
 
+def ofsted_recommendation_save(*, user: User, recommendation: OfstedRecommendation) -> OfstedRecommendation:
+    """Validate and save a recommendation edited as a whole (the admin); return it, its version moved on, so a
+    form opened in the app before this save is stale."""
+    with transaction.atomic():
+        if recommendation.pk:
+            current = OfstedRecommendation.objects.select_for_update().filter(pk=recommendation.pk)
+            recommendation.version = (current.values_list("version", flat=True).first() or 0) + 1
+        recommendation.full_clean()
+        recommendation._history_user = user
+        recommendation.save()
+    return recommendation
+
+
 # --- The form -------------------------------------------------------------------------------------
 
 

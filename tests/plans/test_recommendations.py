@@ -361,3 +361,26 @@ def tracker_action_count(plan) -> int:
     from plans.models import KeyAction
 
     return KeyAction.objects.filter(objective__theme__plan=plan).count()
+
+
+def test_an_admin_save_makes_a_form_opened_before_it_stale(client, sro, admin_client, recommendation):
+    from plans.editing.recommendations import ofsted_recommendation_save
+
+    recommendation.comments = "Corrected in the admin"
+    ofsted_recommendation_save(user=sro, recommendation=recommendation)
+    assert OfstedRecommendation.objects.get(pk=recommendation.pk).version == 2
+    response = admin_client.post(
+        reverse("admin:plans_ofstedrecommendation_change", args=[recommendation.pk]),
+        {
+            "plan": recommendation.plan_id,
+            "number": 6,
+            "recommendation": recommendation.recommendation,
+            "rag": "red",
+            "comments": "Again",
+            "snapshot_date": "2017-03-01",
+        },
+    )
+    assert response.status_code == 302
+    assert OfstedRecommendation.objects.get(pk=recommendation.pk).version == 3
+    with pytest.raises(EditConflict):
+        update(sro, recommendation, expected_version=2)
