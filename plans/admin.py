@@ -240,3 +240,10 @@ class OfstedRecommendationAdmin(SimpleHistoryAdmin):
     list_display = ("number", "plan", "rag", "snapshot_date")
     list_filter = ("plan", "rag")
     search_fields = ("recommendation", "comments")
+    # Linked to the key actions answering it on its page in the app (plans.editing.recommendations).
+    exclude = ("key_actions",)
+
+    def save_model(self, request, obj, form, change):
+        from plans.editing.recommendations import ofsted_recommendation_save
+
+        ofsted_recommendation_save(user=request.user, recommendation=obj)

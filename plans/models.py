@@ -250,6 +250,12 @@ class KeyAction(SanitizedHtmlMixin, models.Model):
         return reverse("plans:action_detail", kwargs={"pk": self.pk})
 
     @property
+    def is_tracker_row(self) -> bool:
+        """Whether the action is a row of a tracker in the 2016 shape: it has How?, success measures, a baseline,
+        a target or an outcome (plans.editing.outcome lets its owner update the outcome)."""
+        return any((self.how, self.success_measures, self.baseline, self.target, self.outcome))
+
+    @property
     def due_display(self) -> str:
         """The due date as the pages show it: the date, else the text it was written as."""
         return date_format(self.due_date, "j F Y") if self.due_date else self.by_when
@@ -432,8 +438,14 @@ class OfstedRecommendation(SanitizedHtmlMixin, models.Model):
     rag = models.CharField(max_length=5, choices=Rag.choices, blank=True)
     comments = models.TextField(blank=True, help_text="Safe HTML.")
     snapshot_date = models.DateField(null=True, blank=True)
+    # The key actions that answer it (of its own plan: plans.editing.recommendations checks).
+    key_actions = models.ManyToManyField(
+        KeyAction, blank=True, related_name="ofsted_recommendations", help_text="The key actions that answer it."
+    )
+    # Optimistic locking of its editing form (plans.editing.recommendations).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[key_actions])
 
     class Meta:
         ordering = ["plan", "number"]

@@ -110,6 +110,26 @@ class RagGuidancePanel(Panel):
         return {"guidance": report_context.rag_guidance}
 
 
+class OfstedRecommendationsPanel(Panel):
+    """Ofsted's recommendations with their RAG at the snapshot date and the key actions answering each."""
+
+    order = 80
+    template_name = "report/panels/ofsted_recommendations.html"
+
+    def is_shown(self, *, report_context) -> bool:
+        return bool(report_context.ofsted_recommendations.rows)
+
+    def get_context_data(self, *, report_context):
+        recommendations = report_context.ofsted_recommendations
+        dates = recommendations.snapshot_dates
+        return {
+            "rows": [(row, rag_badge_html(row.recommendation.rag)) for row in recommendations.rows],
+            # One snapshot date (the usual case) is said once above the table; several get a column.
+            "snapshot_date": dates[0] if len(dates) == 1 else None,
+            "dates_column": len(dates) > 1,
+        }
+
+
 class ThemePanel(Panel):
     """One theme: its overview narrative and RAG, then every part the apps add to a theme, in order."""
 
@@ -149,7 +169,14 @@ class ThemeActionsPanel(Panel):
 
 def report_panels(*, report_context) -> list[Panel]:
     """Return the plan's sections of the report: the opening sections and one per theme."""
-    fixed = [HeaderPanel(), OverallNarrativePanel(), KeyPrioritiesPanel(), MediumTermPanel(), RagGuidancePanel()]
+    fixed = [
+        HeaderPanel(),
+        OverallNarrativePanel(),
+        KeyPrioritiesPanel(),
+        MediumTermPanel(),
+        RagGuidancePanel(),
+        OfstedRecommendationsPanel(),
+    ]
     return fixed + [ThemePanel(block) for block in report_context.themes.blocks]
 
 

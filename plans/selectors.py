@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.calendar import QUARTERS, FinancialQuarter, current_quarter, end_of_day, financial_year_label
 from plans import permissions
 from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, Theme
+from plans.recommendations import recommendations_for_action, recommendations_for_report
 
 
 def plan_list(*, user: User) -> QuerySet[Plan]:
@@ -226,7 +227,7 @@ def plan_page_lists(*, plan: Plan) -> PlanPage:
         key_priorities=list(plan.key_priorities.filter(retired_at__isnull=True)),
         medium_term_developments=list(plan.medium_term_developments.filter(retired_at__isnull=True)),
         rag_guidance=list(plan.rag_guidance.all()),
-        ofsted_recommendations=list(plan.ofsted_recommendations.all()),
+        ofsted_recommendations=recommendations_for_report(plan=plan).rows,
     )
 
 
@@ -239,6 +240,7 @@ class KeyActionPage:
     updates: list[ActionUpdate]
     history: list
     can_edit: bool
+    ofsted_recommendations: list = field(default_factory=list)  # the ones it answers
 
 
 def key_action_page(*, user: User, pk: int) -> KeyActionPage:
@@ -250,6 +252,7 @@ def key_action_page(*, user: User, pk: int) -> KeyActionPage:
         updates=list(action.updates.select_related("author").order_by("-created_at", "-id")),
         history=key_action_history(key_action=action),
         can_edit=permissions.can_edit_key_action(user, action),
+        ofsted_recommendations=recommendations_for_action(key_action=action),
     )
 
 

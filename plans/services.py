@@ -253,9 +253,12 @@ def plan_load(*, data: dict[str, Any]) -> tuple[Plan, bool]:
             _save(MediumTermDevelopment(plan=plan, order=order, **_pick(row, "ref", "description", "by_when")))
         for row in data.get("rag_guidance", []):
             _save(RagGuidance(plan=plan, **_pick(row, "rag", "overall_rating", "action_rating")))
+        recommendations = {}
         for row in data.get("ofsted_recommendations", []):
             fields = _pick(row, "number", "recommendation", "rag", "comments")
-            _save(OfstedRecommendation(plan=plan, snapshot_date=_date(row.get("snapshot_date")), **fields))
+            recommendation = OfstedRecommendation(plan=plan, snapshot_date=_date(row.get("snapshot_date")), **fields)
+            _save(recommendation)
+            recommendations[recommendation.number] = recommendation
         for theme_row in data.get("themes", []):
             theme = Theme(
                 plan=plan,
@@ -267,12 +270,17 @@ def plan_load(*, data: dict[str, Any]) -> tuple[Plan, bool]:
                     theme=theme, order=objective_order, **_pick(objective_row, "lead_officer", "description")
                 )
                 _save(objective)
-                for action_order, action_row in enumerate(objective_row.get("key_actions", [])):
+                actions = [
                     _action_load(objective, action_order, action_row, users_by_name)
+                    for action_order, action_row in enumerate(objective_row.get("key_actions", []))
+                ]
+                # The 2016 tracker's objectives are Ofsted's recommendations (seeds 001, 003): its actions answer it.
+                if objective_row.get("answers_recommendation") in recommendations:
+                    recommendations[objective_row["answers_recommendation"]].key_actions.add(*actions)
     return plan, True
 
 
-def _action_load(objective: Objective, order: int, row: dict[str, Any], users_by_name: dict[str, User]) -> None:
+def _action_load(objective: Objective, order: int, row: dict[str, Any], users_by_name: dict[str, User]) -> KeyAction:
     owner_name = row.get("owner_name") or objective.lead_officer
     fields = _pick(
         row, "description", "by_when", "how", "success_measures", "baseline", "target", "outcome", "current_status"
@@ -301,6 +309,7 @@ def _action_load(objective: Objective, order: int, row: dict[str, Any], users_by
             rag=rag_row["rag"],
             at=at,
         )
+    return action
 
 
 def _pick(row: dict[str, Any], *names: str) -> dict[str, Any]:

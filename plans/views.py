@@ -85,6 +85,7 @@ class KeyActionDetailView(LoginRequiredMixin, TemplateView):
             updates=page.updates,
             history=page.history,
             can_edit=page.can_edit,
+            ofsted_recommendations=page.ofsted_recommendations,
             can_edit_plan=permissions.can_edit_plan(self.request.user),
             **kwargs,
         )

@@ -17,6 +17,7 @@ from core.calendar import FinancialQuarter
 from kpis.selectors import ThemeTable, measure_tables_for_plan
 from plans.models import Plan
 from plans.panels import ReportActionRow, report_action_row
+from plans.recommendations import RecommendationsReport, recommendations_for_report
 from plans.selectors import ReportThemes, report_themes
 from risks.selectors import risk_register_for_plan
 
@@ -74,6 +75,10 @@ class ReportContext:
     @cached_property
     def rag_guidance(self) -> list:
         return list(self.plan.rag_guidance.order_by("id"))
+
+    @cached_property
+    def ofsted_recommendations(self) -> RecommendationsReport:
+        return recommendations_for_report(plan=self.plan)
 
     @cached_property
     def measure_tables(self) -> dict[int, ThemeTable]:

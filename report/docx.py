@@ -260,6 +260,26 @@ def _risk_register(paper: _Paper, report_context: ReportContext) -> None:
     )
 
 
+def _ofsted_recommendations(paper: _Paper, report_context: ReportContext) -> None:
+    recommendations = report_context.ofsted_recommendations
+    if not recommendations.rows:
+        return
+    paper.heading("Ofsted recommendations", 1)
+    dates = recommendations.snapshot_dates
+    if len(dates) == 1:
+        paper.document.add_paragraph(f"Progress snapshot: {_day(dates[0])}")
+    rows = [
+        [str(row.recommendation.number), row.recommendation.recommendation,
+         _rag_word(row.recommendation.rag) + (f"\n{_day(row.recommendation.snapshot_date)}" if len(dates) > 1 else ""),
+         "\n".join(html_paragraphs(row.recommendation.comments)),
+         "\n".join(label for _, label in row.labelled_actions) or "None linked yet."]
+        for row in recommendations.rows
+    ]  # fmt: skip
+    paper.table(
+        ["No.", "Recommendation", "RAG", "Comments", "Key actions answering it"], rows, widths=[5, 27, 8, 35, 25]
+    )
+
+
 def _cell(figure) -> str:
     if figure is None:
         return ""
@@ -328,6 +348,7 @@ def report_docx(*, report_context: ReportContext, title: str, status_line: str) 
     _at_a_glance(paper, report_context)
     _plan_sections(paper, report_context)
     _risk_register(paper, report_context)
+    _ofsted_recommendations(paper, report_context)
     for block in report_context.themes.blocks:
         _theme(paper, report_context, block)
     paper.insert_contents()

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from kpis.models import Measure, MeasureValue
-from plans.models import KeyPriority
+from plans.models import KeyPriority, OfstedRecommendation
 from risks.models import Risk
 from tests.factories import KeyActionFactory
 from tests.oidc_provider.fixture import sso_on
@@ -53,12 +53,24 @@ PAGES = [
         lambda w: reverse("plans:action_update", kwargs={"pk": w["action"].pk}),
         only("head_of_service", "admin_user_"),
     ),
+    # The 2016 tracker's outcome column (issue 13): the action's owner and administrators.
+    (
+        "key action outcome form",
+        lambda w: reverse("plans:action_outcome", kwargs={"pk": w["tracker_row"].pk}),
+        only("head_of_service", "admin_user_"),
+    ),
     # Editing the plan (issue 13): the SRO and administrators only; the move and retire buttons take POST only.
     *[
         (f"plan editing: {name}", url, {**EDITORS, **extra})
         for name, url, extra in [
             ("plan", lambda w: reverse("plans:plan_edit", args=[_slug(w)]), {}),
             ("create plan", lambda w: reverse("plans:plan_create"), {}),
+            ("create plan from a spreadsheet", lambda w: reverse("plans:plan_import"), {}),
+            (
+                "create plan from a spreadsheet: confirm",
+                lambda w: reverse("plans:plan_import_confirm"),
+                {"sro": 405, "admin_user_": 405},
+            ),
             ("roll forward", lambda w: reverse("plans:plan_roll_forward", args=[_slug(w)]), {}),
             ("summary", lambda w: reverse("plans:plan_summary_edit", args=[_slug(w)]), {}),
             ("add theme", lambda w: reverse("plans:theme_add", args=[_slug(w)]), {}),
@@ -81,6 +93,7 @@ PAGES = [
             ("add action", lambda w: reverse("plans:action_add", args=[w["action"].objective_id]), {}),
             ("action", lambda w: reverse("plans:action_edit", args=[w["action"].pk]), {}),
             ("retire action", lambda w: reverse("plans:action_retire", args=[w["action"].pk]), {}),
+            ("recommendation", lambda w: reverse("plans:recommendation_edit", args=[w["recommendation"].pk]), {}),
         ]
     ],
     # Owners not yet users (issue 13): the SRO and administrators, who choose owners; only administrators invite.
@@ -160,7 +173,18 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
         "admin_user_": admin_user_,
     }
     priority = KeyPriority.objects.create(plan=plan, ref="1", description="Embed the front door")
-    return {"action": action, "measure": measure, "risk": risk, "users": users, "priority": priority}
+    recommendation = OfstedRecommendation.objects.create(plan=plan, number=1, recommendation="Lead well")
+    # An action of the 2016 tracker's shape (How? filled in), whose owner may update its outcome.
+    tracker_row = KeyActionFactory(owner=head_of_service, objective=action.objective, how="<p>Revise standards</p>")
+    return {
+        "action": action,
+        "measure": measure,
+        "risk": risk,
+        "users": users,
+        "priority": priority,
+        "recommendation": recommendation,
+        "tracker_row": tracker_row,
+    }
 
 
 @pytest.mark.parametrize(("page", "url", "role", "expected"), CASES)

@@ -2,11 +2,17 @@
 
 from django.urls import path
 
-from plans.editing import owner_views, views
+from plans.editing import outcome, owner_views, recommendation_views, tracker_import_views, views
 
 urlpatterns = [
     path("plans/owners/", owner_views.OwnersView.as_view(), name="owners"),
     path("plans/new/", views.PlanCreateView.as_view(), name="plan_create"),
+    path("plans/new/from-spreadsheet/", tracker_import_views.PlanImportView.as_view(), name="plan_import"),
+    path(
+        "plans/new/from-spreadsheet/create/",
+        tracker_import_views.PlanImportConfirmView.as_view(),
+        name="plan_import_confirm",
+    ),
     path("plans/<slug:slug>/roll-forward/", views.PlanRollForwardView.as_view(), name="plan_roll_forward"),
     path("plans/<slug:slug>/edit/", views.PlanEditView.as_view(), name="plan_edit"),
     path("plans/<slug:slug>/edit/summary/", views.PlanSummaryEditView.as_view(), name="plan_summary_edit"),
@@ -21,4 +27,10 @@ urlpatterns = [
     path("objectives/<int:pk>/actions/add/", views.KeyActionAddView.as_view(), name="action_add"),
     path("actions/<int:pk>/edit/", views.KeyActionEditView.as_view(), name="action_edit"),
     path("actions/<int:pk>/retire/", views.KeyActionRetireView.as_view(), name="action_retire"),
+    path("actions/<int:pk>/outcome/", outcome.OutcomeEditView.as_view(), name="action_outcome"),
+    path(
+        "recommendations/<int:pk>/edit/",
+        recommendation_views.RecommendationEditView.as_view(),
+        name="recommendation_edit",
+    ),
 ]

@@ -113,6 +113,8 @@ def test_the_2016_action_tracker_is_a_second_plan_with_its_columns(tracker):
     assert first.owner_name.startswith("Head of Service MASH/ SA")
     for column in ("how", "success_measures", "baseline", "target"):
         assert getattr(first, column), column
+    # The seed's bullets were lost in extraction ("<ul> text", no items): paragraphs, which screen readers can read.
+    assert first.baseline == "<p>19% at 20 days (Oct 15) 81% within 45 days (Oct 15)</p>"
 
 
 def test_ofsted_snapshot_of_march_2017(tracker):

@@ -255,9 +255,9 @@ def test_key_action_pages_run_a_fixed_number_of_queries(client, head_of_service,
         ActionUpdateFactory(key_action=action)
     client.force_login(head_of_service)
     # session, user, groups, the action with its plan and owner, RAGs, updates with authors, and the
-    # history: updates, RAG history, action history (3), the linked risks (risks.templatetags), and
-    # whether they may edit the plan (2).
-    with django_assert_num_queries(12):
+    # history: updates, RAG history, action history (3), the linked risks (risks.templatetags), the
+    # Ofsted recommendations it answers, and whether they may edit the plan (2).
+    with django_assert_num_queries(13):
         response = client.get(reverse("plans:action_detail", kwargs={"pk": action.pk}))
     assert response.status_code == 200
     # session, user, the action, the groups, this quarter's RAG, the latest update, the plan's years (2).
