@@ -46,6 +46,7 @@ class AuditSource:
     label: str
     plan: str | None
     fields: tuple[str, ...]
+    m2m_fields: tuple[str, ...]
     html_fields: frozenset[str]
     name: Callable[[Any], str]
     link: Callable[[Any], str | None] | None
@@ -78,13 +79,20 @@ def audit_source_register(
     for the plan filter; `fields` the fields whose changes are shown (default: every field but
     NOT_SHOWN); `name(row)` and `link(row)` name a historical row and give its page, reading only the
     row and what `select_related` joins. `details=True` lists the fields' values on a row's creation and
-    deletion too (for a log whose rows are the news, such as a role granted). Registering a model twice
-    replaces the first.
+    deletion too (for a log whose rows are the news, such as a role granted). Links kept with
+    `HistoricalRecords(m2m_fields=[...])` are shown as the rows linked before and after. Registering a model
+    twice replaces the first.
     """
     history = model.history.model
     tracked = [f.name for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
     history_names = {f.name for f in history._meta.concrete_fields}
-    shown = tuple(fields) if fields is not None else tuple(n for n in tracked if n in history_names)
+    kept_links = [f.name for f in getattr(history, "_history_m2m_fields", ())]
+    if fields is not None:
+        fields = tuple(fields)
+        shown = tuple(n for n in fields if n not in kept_links)
+        links = tuple(n for n in kept_links if n in fields)
+    else:
+        shown, links = tuple(n for n in tracked if n in history_names), tuple(kept_links)
     source = AuditSource(
         key=model._meta.label_lower,
         model=model,
@@ -92,6 +100,7 @@ def audit_source_register(
         label=label,
         plan=plan,
         fields=shown,
+        m2m_fields=links,
         html_fields=frozenset(getattr(model, "html_fields", ())),
         name=name,
         link=link,
@@ -249,6 +258,8 @@ def _plain(value) -> str:
 
 def _shown(source: AuditSource, model_field, value, related: _Related) -> str:
     """Return a field's value as a person reads it."""
+    if isinstance(value, frozenset):
+        return "; ".join(sorted(related.name(model_field, pk) for pk in value)) or EMPTY
     if value is None or value == "":
         return EMPTY
     if model_field.is_relation:
@@ -265,13 +276,15 @@ def _label(model_field) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _rows(keys: list[dict]) -> tuple[dict, dict]:
-    """Return the historical rows of `keys` and the previous versions of the changed ones, by (source, id)."""
+def _rows(keys: list[dict]) -> tuple[dict, dict, dict]:
+    """Return the historical rows of `keys`, the previous versions of the changed ones, and the links
+    (many-to-many fields kept with `m2m_fields`) each of those versions held, by (source, id)."""
     by_source: dict[str, list[int]] = defaultdict(list)
     for key in keys:
         by_source[key["audit_source"]].append(key["history_id"])
     rows: dict[tuple[str, int], Any] = {}
     previous: dict[tuple[str, int], Any] = {}
+    links: dict[tuple[str, int], dict[str, frozenset]] = {}
     for key, ids in by_source.items():
         source = _SOURCES[key]
         found = list(_with_previous(source, ids))
@@ -280,12 +293,45 @@ def _rows(keys: list[dict]) -> tuple[dict, dict]:
         if wanted:
             earlier = source.history.objects.filter(history_id__in=wanted)
             previous.update({(key, row.history_id): row for row in earlier})
-    return rows, previous
+        links.update(_links(source, [*ids, *wanted]))
+    return rows, previous, links
 
 
-def _differences(source: AuditSource, row, before, related: _Related) -> list[tuple]:
+def _links(source: AuditSource, history_ids: list[int]) -> dict[tuple[str, int], dict[str, frozenset]]:
+    """Return, for each of these historical rows, the ids each many-to-many field linked to: one query a field."""
+    held: dict[tuple[str, int], dict[str, frozenset]] = defaultdict(dict)
+    for model_field in _m2m_fields(source):
+        through = getattr(source.history, model_field.name).model
+        target = through._meta.get_field(_m2m_target(model_field)).attname
+        pairs = through.objects.filter(history_id__in=history_ids).values_list("history_id", target)
+        linked: dict[int, set] = defaultdict(set)
+        for history_id, pk in pairs:
+            linked[history_id].add(pk)
+        for history_id in history_ids:
+            held[(source.key, history_id)][model_field.name] = frozenset(linked.get(history_id, ()))
+    return held
+
+
+def _m2m_fields(source: AuditSource) -> list:
+    return [f for f in getattr(source.history, "_history_m2m_fields", ()) if f.name in source.m2m_fields]
+
+
+def _m2m_target(model_field) -> str:
+    """The through table's field naming the linked row (simple-history's utils.get_m2m_reverse_field_name)."""
+    return model_field.m2m_reverse_field_name()
+
+
+def _differences(source: AuditSource, row, before, related: _Related, links: dict) -> list[tuple]:
     """Return (field, from, to) for each shown field a change moved, asking `related` for the names it needs."""
     changed = []
+    for model_field in _m2m_fields(source):
+        now = links.get((source.key, row.history_id), {}).get(model_field.name, frozenset())
+        then = links.get((source.key, before.history_id), {}).get(model_field.name) if before is not None else None
+        if then == now:
+            continue
+        for pk in now | (then or frozenset()):
+            related.want(model_field, pk)
+        changed.append((model_field, then, now))
     for name in source.fields:
         model_field = source.model._meta.get_field(name)
         now = getattr(row, model_field.attname)
@@ -319,16 +365,16 @@ def _values(source: AuditSource, row, related: _Related) -> list[tuple]:
     return held
 
 
-def _row_changes(source: AuditSource, row, before, related: _Related) -> list[tuple]:
+def _row_changes(source: AuditSource, row, before, related: _Related, links: dict) -> list[tuple]:
     if row.history_type == "~":
-        return _differences(source, row, before, related)
+        return _differences(source, row, before, related, links)
     return _values(source, row, related) if source.details else []
 
 
 def audit_entries(keys: Iterable[dict]) -> list[AuditEntry]:
     """Return the entries of the given (audit_source, history_id) keys, in their order, with every from → to."""
     keys = list(keys)
-    rows, previous = _rows(keys)
+    rows, previous, links = _rows(keys)
     related = _Related()
     found = []
     for key in keys:
@@ -337,7 +383,7 @@ def audit_entries(keys: Iterable[dict]) -> list[AuditEntry]:
             continue
         source = _SOURCES[key["audit_source"]]
         before = previous.get((source.key, row.audit_previous)) if row.history_type == "~" else None
-        changed = _row_changes(source, row, before, related)
+        changed = _row_changes(source, row, before, related, links)
         found.append((source, row, before, changed))
     related.fetch()
     entries = []

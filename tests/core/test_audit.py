@@ -381,3 +381,37 @@ def test_a_role_granted_and_removed_by_an_administrator_shows_who_to_whom_and_wh
         "Role granted",
         "Role removed",
     }
+
+
+def test_linking_an_ofsted_recommendation_to_actions_shows_the_actions_from_and_to(sro, plan, action):
+    from plans.editing.recommendations import ofsted_recommendation_update
+    from plans.models import OfstedRecommendation
+
+    other = KeyActionFactory(objective=action.objective, description="Audit every plan")
+    recommendation = OfstedRecommendation.objects.create(plan=plan, number=1, recommendation="Improve plans")
+    for linked in ([action], [action, other], [other]):
+        recommendation.refresh_from_db()
+        ofsted_recommendation_update(
+            user=sro,
+            recommendation=recommendation,
+            expected_version=recommendation.version,
+            rag="amber",
+            comments="",
+            snapshot_date=None,
+            key_actions=linked,
+        )
+
+    link_changes = [
+        change
+        for entry in reversed(entries(plan_id=plan.pk))
+        if entry.what == "Ofsted recommendation"
+        for change in changes_of(entry)
+        if change[0] == "Key actions"
+    ]
+    first, second = str(action), str(other)
+    both = "; ".join(sorted([first, second]))
+    assert link_changes == [
+        ("Key actions", "(empty)", first),
+        ("Key actions", first, both),
+        ("Key actions", both, second),
+    ]
