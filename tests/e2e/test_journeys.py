@@ -13,6 +13,7 @@ from tests.e2e.conftest import kpi_workbook, sign_in, sign_out, url
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PROGRESS = "Triage pilot live in two localities; 92% of contacts screened within 24 hours."
+BARRIERS = "Two localities still to train."
 NEXT_STEPS = "Extend the triage to Paignton and Brixham by January."
 
 
@@ -36,6 +37,7 @@ def write_update(page: Page, *, rag: str, default: FinancialQuarter, chosen: Fin
         quarter_box.select_option(str(chosen.quarter))
     page.get_by_label(rag, exact=True).check()
     page.get_by_label("Progress").fill(PROGRESS)
+    page.get_by_label("Barriers").fill(BARRIERS)  # a Red or Amber RAG needs barriers and next steps
     page.get_by_label("Next steps").fill(NEXT_STEPS)
     page.get_by_role("button", name="Save update").click()
 

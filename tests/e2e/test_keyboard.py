@@ -158,6 +158,8 @@ def test_head_of_service_signs_in_and_saves_an_update_by_keyboard_alone(page, li
 
     tab_to(page, lambda el: el["name"] == "progress")
     page.keyboard.type("Keyboard-only update: triage pilot extended.")
+    tab_to(page, lambda el: el["name"] == "barriers")  # Amber needs barriers and next steps
+    page.keyboard.type("Two localities still to train.")
     tab_to(page, lambda el: el["name"] == "next_steps")
     page.keyboard.type("Review in the next quarter.")
     tab_to(page, lambda el: el["tag"] in ("button", "input") and el["text"] == "Save update")
