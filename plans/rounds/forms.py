@@ -6,6 +6,12 @@ from django import forms
 
 from core.calendar import FinancialQuarter
 from plans.forms import QUARTER_CHOICES, financial_year_choices
+from plans.rounds.services import quarter_outside_plan_message
+
+COMMENT_LIMIT = 5000
+COMMENT_TOO_LONG_MESSAGE = (
+    f"Shorten the comment to {COMMENT_LIMIT:,} characters or fewer, then return the update again."
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_MESSAGE = "Enter the date as day, month and year, for example 15/10/2021."
@@ -30,6 +36,7 @@ class RoundOpenForm(forms.Form):
     def __init__(self, *args, years: range, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["financial_year"].choices = financial_year_choices(years)
+        self.fields["financial_year"].error_messages["invalid_choice"] = quarter_outside_plan_message(years)
         self.fields["quarter"].error_messages["invalid_choice"] = "Choose a quarter from Q1 to Q4."
 
     def chosen_quarter(self) -> FinancialQuarter:
@@ -39,4 +46,9 @@ class RoundOpenForm(forms.Form):
 class ReviewForm(forms.Form):
     submission = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=[("approve", "Sign off"), ("return", "Return")])
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=COMMENT_LIMIT,
+        error_messages={"max_length": COMMENT_TOO_LONG_MESSAGE},
+    )

@@ -37,6 +37,13 @@ EXPLAIN_RED_MESSAGE = "{rag} needs an explanation: write the {field} here, so th
 EXPLAINED_BY = {"barriers": "barriers holding the action back", "next_steps": "next steps that will bring it back"}
 
 
+def quarter_outside_plan_message(years: range) -> str:
+    """Return the sentence refusing a round in a year outside `years`, the plan's (selectors.plan_update_years)."""
+    return QUARTER_OUTSIDE_PLAN_MESSAGE.format(
+        first=financial_year_label(years[0]), last=financial_year_label(years[-1])
+    )
+
+
 def explain_red_problems(*, plan: Plan, rag: str, barriers: str, next_steps: str) -> dict[str, str]:
     """Return field → message for each explanation a Red or Amber RAG lacks (none when the plan turns it off)."""
     if not plan.explain_red or rag not in (Rag.RED, Rag.AMBER):
@@ -67,8 +74,7 @@ def round_open(
     chosen = FinancialQuarter(financial_year, quarter)
     years = selectors.plan_update_years(plan=plan)
     if financial_year not in years:
-        first, last = financial_year_label(years[0]), financial_year_label(years[-1])
-        raise ValidationError({"financial_year": QUARTER_OUTSIDE_PLAN_MESSAGE.format(first=first, last=last)})
+        raise ValidationError({"financial_year": quarter_outside_plan_message(years)})
     if deadline > board_date:
         raise ValidationError({"deadline": REPORTING_ROUND_DATES_MESSAGE})
     round_ = ReportingRound(

@@ -88,16 +88,18 @@ class RoundReviewView(RowPermissionRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         form = ReviewForm(request.POST)
-        if not form.is_valid():
-            raise Http404("No such update.")
+        form.is_valid()
+        pk, decision = form.cleaned_data.get("submission"), form.cleaned_data.get("decision")
         submission = (
-            Submission.objects.select_related("key_action__owner", "round")
-            .filter(pk=form.cleaned_data["submission"], round__plan=self.plan)
-            .first()
+            Submission.objects.select_related("key_action__owner", "round").filter(pk=pk, round__plan=self.plan).first()
+            if pk is not None and decision is not None
+            else None
         )
         if submission is None:
             raise Http404("No such update.")
         action = str(submission.key_action)
+        if "comment" in form.errors:
+            return self._refused(submission, " ".join(form.errors["comment"]), request.POST.get("comment", ""), action)
         try:
             if form.cleaned_data["decision"] == "approve":
                 services.submission_approve(user=request.user, submission=submission)
@@ -110,14 +112,13 @@ class RoundReviewView(RowPermissionRequiredMixin, TemplateView):
                 name = (owner.get_full_name() or owner.get_username()) if owner else "its owner"
                 messages.success(request, RETURNED_MESSAGE.format(action=action, owner=name))
         except ValidationError as error:
-            problem = " ".join(error.messages)
-            # Keep what the reviewer typed, beside the update it was for.
-            return self.render_to_response(
-                self.get_context_data(
-                    failed=submission.pk, problem=problem, comment=form.cleaned_data["comment"], action_text=action
-                )
-            )
+            return self._refused(submission, " ".join(error.messages), form.cleaned_data["comment"], action)
         return HttpResponseRedirect(request.path)
+
+    def _refused(self, submission: Submission, problem: str, comment: str, action: str):
+        """Show the page again with the problem beside the update, keeping what the reviewer typed."""
+        message = REVIEW_PROBLEM_MESSAGE.format(action=action, problem=problem)
+        return self.render_to_response(self.get_context_data(failed=submission.pk, problem=message, comment=comment))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -507,3 +507,40 @@ def test_review_page_shows_reds_without_explanation(sro, head_of_service, action
     submit(head_of_service, action, rag="red", barriers="", next_steps="")
     page = review_page(plan=plan_of(action))
     assert [row.action.pk for row in page.unexplained] == [action.pk]
+
+
+def test_a_comment_too_long_is_refused_and_kept(client, sro, head_of_service, action):
+    open_round(sro, plan_of(action))
+    submission = submit(head_of_service, action).submission
+    client.force_login(sro)
+    url = reverse("plans:round_review", args=[plan_of(action).slug])
+    typed = "Add the figures. " + "x" * 5000
+    response = client.post(url, {"submission": submission.pk, "decision": "return", "comment": typed})
+    body = response.content.decode()
+    assert "Shorten the comment to 5,000 characters or fewer, then return the update again." in body
+    assert typed in body
+    submission.refresh_from_db()
+    assert submission.status == "submitted"
+
+
+def test_signing_off_an_update_someone_else_reviewed_first_says_so(
+    client, sro, improvement_lead, head_of_service, action
+):
+    open_round(sro, plan_of(action))
+    submission = submit(head_of_service, action).submission
+    rounds.submission_return(user=improvement_lead, submission=submission, comment="Add the figures.")
+    client.force_login(sro)
+    url = reverse("plans:round_review", args=[plan_of(action).slug])
+    body = client.post(url, {"submission": submission.pk, "decision": "approve"}).content.decode()
+    assert (
+        "The update on “Embed triage” was not changed: This update is no longer waiting for sign-off: it is returned."
+        in body
+    )
+
+
+def test_a_round_in_a_year_outside_the_plan_is_refused_on_the_form(client, sro, action):
+    client.force_login(sro)
+    data = {"financial_year": 2030, "quarter": 2, "deadline": "2030-10-15", "board_date": "2030-10-28"}
+    response = client.post(reverse("plans:round_open", args=[plan_of(action).slug]), data)
+    message = "Choose a quarter of the plan's years, from 2020/21 to 2022/23"
+    assert response.context["form"].errors["financial_year"][0].startswith(message)
