@@ -95,10 +95,11 @@ def round_open(
             plan.round_financial_year, plan.round_quarter = financial_year, quarter
             plan._history_user = user
             plan.save(update_fields=["round_financial_year", "round_quarter", "updated_at"])
-    except IntegrityError:  # two people opening at once: the other was first
-        _refuse_clashing_round(plan=plan, chosen=chosen)
+    except IntegrityError:  # two people opening at once: the other was first, so say which round is open
+        with transaction.atomic():
+            _refuse_clashing_round(plan=plan, chosen=chosen)
         raise
-    plan.__dict__.pop(selectors._OPEN_ROUND, None)
+    selectors.plans_open_rounds_remember([plan], {plan.pk: round_})
     return round_
 
 
