@@ -544,3 +544,21 @@ def test_a_round_in_a_year_outside_the_plan_is_refused_on_the_form(client, sro, 
     response = client.post(reverse("plans:round_open", args=[plan_of(action).slug]), data)
     message = "Choose a quarter of the plan's years, from 2020/21 to 2022/23"
     assert response.context["form"].errors["financial_year"][0].startswith(message)
+
+
+@pytest.mark.parametrize("scale", [pytest.param(1, id="Torbay size"), pytest.param(3, id="three times Torbay")])
+def test_an_open_round_and_its_marks_cost_the_report_no_query(client, sro, scale, django_assert_num_queries):
+    """The round's quarter is kept on the plan and "awaiting sign-off" is a subquery: the report's count stands."""
+    from tests.report.builders import build_plan
+    from tests.report.test_report_queries import REPORT_QUERIES
+
+    plan = build_plan(slug="sized", scale=scale)
+    open_round(sro, plan)
+    actions = plan_actions(plan)[:scale]
+    for action in actions:
+        submit(action.owner, action)
+    client.force_login(sro)
+    with django_assert_num_queries(REPORT_QUERIES):
+        response = client.get(reverse("report"))
+    assert response.content.decode().count("Update awaiting sign-off") == scale
+    assert "At a glance: Q2 2021/22" in response.content.decode()
