@@ -12,7 +12,9 @@ SRO = "SRO"
 HEAD_OF_SERVICE = "Head of service"
 PERFORMANCE_TEAM = "Performance team"
 ADMINISTRATOR = "Administrator"
-ROLES = (SRO, HEAD_OF_SERVICE, PERFORMANCE_TEAM, ADMINISTRATOR)
+# Reviews the quarter's updates beside the SRO: signs them off or returns them with a comment.
+IMPROVEMENT_LEAD = "Improvement lead"
+ROLES = (SRO, HEAD_OF_SERVICE, PERFORMANCE_TEAM, ADMINISTRATOR, IMPROVEMENT_LEAD)
 
 AnyUser = User | AnonymousUser
 

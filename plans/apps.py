@@ -33,6 +33,8 @@ def audit_register() -> None:
         Plan,
         QuarterRag,
         RagGuidance,
+        ReportingRound,
+        Submission,
         Theme,
     )
 
@@ -89,6 +91,22 @@ def audit_register() -> None:
     )
     audit_source_register(RagGuidance, label="RAG guidance", plan="plan_id")
     audit_source_register(OfstedRecommendation, label="Ofsted recommendation", plan="plan_id")
+    audit_source_register(
+        ReportingRound,
+        label="Reporting round",
+        plan="plan_id",
+        fields=("financial_year", "quarter", "deadline", "board_date", "status"),
+        details=True,
+    )
+    audit_source_register(
+        Submission,
+        label="Update sign-off",
+        plan=action_plan,
+        fields=("status", "comment", "reviewed_by"),
+        name=_action_name,
+        link=_action_link,
+        select_related=("key_action",),
+    )
 
 
 class PlansConfig(AppConfig):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils import timezone
 
 from core import roles
 from plans import services
+from plans.models import Plan, ReportingRound
+from plans.rounds import services as rounds_services
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "plans"
 PLAN_FILES = ("torbay-2021-highlight.json", "torbay-2016-action-tracker.json")
@@ -21,7 +26,14 @@ DEMO_USERS = (
     ("rachel.setter", "Rachel", "Setter", (roles.HEAD_OF_SERVICE,), False, False),
     ("performance", "Performance", "Team", (roles.PERFORMANCE_TEAM,), True, False),
     ("admin", "Site", "Administrator", (roles.ADMINISTRATOR,), True, True),
+    ("improvement.lead", "Improvement", "Lead", (roles.IMPROVEMENT_LEAD,), False, False),
 )
+DEMO_EMAIL_DOMAIN = "example.gov.uk"
+# The demo's round: the quarter after the seed's July 2021 report (Q1 2021/22), updates due a week after
+# setup_demo first runs and the board two weeks later, so the demo shows updates due, then overdue.
+DEMO_ROUND = (2021, 2)
+DEMO_ROUND_DEADLINE_DAYS = 7
+DEMO_ROUND_BOARD_DAYS = 21
 
 
 def users_load(*, password: str) -> list[str]:
@@ -37,6 +49,7 @@ def users_load(*, password: str) -> list[str]:
             password=password,
             staff=staff,
             superuser=superuser,
+            email=f"{username}@{DEMO_EMAIL_DOMAIN}",
         )
         if was_created:
             created.append(username)
@@ -54,3 +67,21 @@ def plans_load() -> list[str]:
         if created:
             loaded.append(plan.slug)
     return loaded
+
+
+def round_load(*, today: datetime.date | None = None) -> ReportingRound | None:
+    """Open the demo plan's Q2 2021/22 round unless it has had one (or has another open); return it if opened."""
+    plan = Plan.objects.filter(slug=MAIN_PLAN_SLUG).first()
+    sro = User.objects.filter(username="sro").first()
+    year, quarter = DEMO_ROUND
+    if plan is None or sro is None or ReportingRound.objects.filter(plan=plan).exists():
+        return None
+    today = today or timezone.localdate()
+    return rounds_services.round_open(
+        user=sro,
+        plan=plan,
+        financial_year=year,
+        quarter=quarter,
+        deadline=today + datetime.timedelta(days=DEMO_ROUND_DEADLINE_DAYS),
+        board_date=today + datetime.timedelta(days=DEMO_ROUND_BOARD_DAYS),
+    )

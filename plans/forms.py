@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from core.calendar import FinancialQuarter, financial_year_label, financial_year_of
 from core.html import sanitize_html
-from plans.models import NARRATIVE_LIMIT_HELP, Rag, narrative_too_long_message
+from plans.models import NARRATIVE_LIMIT_HELP, Plan, Rag, narrative_too_long_message
+from plans.rounds.services import explain_red_problems
 from plans.services import EMPTY_UPDATE_MESSAGE, year_outside_plan_message
 
 QUARTER_CHOICES = [
@@ -19,6 +20,7 @@ QUARTER_CHOICES = [
     (4, "Q4 (January to March)"),
 ]
 RAG_HELP = "Red: significant delay or not delivering. Amber: minor delay or limited evidence. Green: on track."
+EXPLAIN_RED_HELP = "A Red or Amber status needs barriers and next steps, so the board sees why and what happens next."
 NARRATIVE_HELP = "Plain text or simple formatting: paragraphs, lists, bold and italics."
 QUARTER_HELP = (
     "The current report is for {reporting}. An update for another quarter appears on that quarter's report instead."
@@ -52,10 +54,21 @@ class ActionUpdateForm(forms.Form):
         "empty": EMPTY_UPDATE_MESSAGE,
     }
 
-    def __init__(self, *args, reporting_quarter: FinancialQuarter | None = None, years: range | None = None, **kwargs):
-        """`years`: the plan's (plans.selectors.plan_update_years); else the reporting quarter's year and the next."""
+    def __init__(
+        self,
+        *args,
+        reporting_quarter: FinancialQuarter | None = None,
+        years: range | None = None,
+        plan: Plan | None = None,
+        **kwargs,
+    ):
+        """`years`: the plan's (plans.selectors.plan_update_years); else the reporting quarter's year and the next.
+        `plan`: the action's, whose setting says whether a Red or Amber RAG needs explaining."""
         super().__init__(*args, **kwargs)
         self.reporting_quarter = reporting_quarter
+        self.plan = plan
+        if plan is not None and plan.explain_red:
+            self.fields["rag"].help_text = f"{RAG_HELP} {EXPLAIN_RED_HELP}"
         if years is None:
             first = reporting_quarter.financial_year if reporting_quarter else financial_year_of(timezone.localdate())
             years = range(first, first + 2)
@@ -101,4 +114,11 @@ class ActionUpdateForm(forms.Form):
         texts = [sanitize_html(cleaned.get(name, "")) for name in NARRATIVE_FIELDS]
         if not any(texts):
             raise forms.ValidationError(self.error_messages["empty"], code="empty")
+        if self.plan is not None and cleaned.get("rag"):
+            _, barriers, next_steps = texts
+            problems = explain_red_problems(
+                plan=self.plan, rag=cleaned["rag"], barriers=barriers, next_steps=next_steps
+            )
+            for name, message in problems.items():
+                self.add_error(name, message)
         return cleaned

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.dateformat import format as date_format
 from django.utils.html import strip_tags
 from simple_history.models import HistoricalRecords
@@ -100,6 +100,16 @@ class Plan(SanitizedHtmlMixin, models.Model):
         choices=[(q, f"Q{q}") for q in (1, 2, 3, 4)],
         help_text="Q1 = April–June, Q2 = July–September, Q3 = October–December, Q4 = January–March.",
     )
+    # The open reporting round's quarter, kept by plans.rounds.services beside the round itself, so that "this
+    # quarter" (plans.selectors.plan_reporting_quarter) costs no query on every page that names it.
+    round_financial_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    round_quarter = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # Explain the red (plans.rounds.services.explain_red_problems): a Red or Amber RAG needs barriers and next steps.
+    explain_red = models.BooleanField(
+        "Red and Amber need an explanation",
+        default=True,
+        help_text="A Red or Amber RAG needs barriers and next steps before the update is saved.",
+    )
     previous_plan = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -134,6 +144,11 @@ class Plan(SanitizedHtmlMixin, models.Model):
                 name="plan_reporting_year_and_quarter_together",
                 violation_error_message=REPORTING_QUARTER_PAIR_MESSAGE,
             ),
+            models.CheckConstraint(
+                condition=Q(round_financial_year__isnull=True, round_quarter__isnull=True)
+                | Q(round_financial_year__isnull=False, round_quarter__gte=1, round_quarter__lte=4),
+                name="plan_round_year_and_quarter_together",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +158,13 @@ class Plan(SanitizedHtmlMixin, models.Model):
         from django.urls import reverse
 
         return reverse("plans:plan_detail", kwargs={"slug": self.slug})
+
+    @property
+    def open_round_quarter(self) -> FinancialQuarter | None:
+        """The quarter of the plan's open reporting round, or None when no round is open."""
+        if self.round_financial_year is None or self.round_quarter is None:
+            return None
+        return FinancialQuarter(self.round_financial_year, self.round_quarter)
 
     @property
     def reporting_quarter_set(self) -> FinancialQuarter | None:
@@ -456,3 +478,96 @@ class OfstedRecommendation(SanitizedHtmlMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Recommendation {self.number}"
+
+
+REPORTING_ROUND_DATES_MESSAGE = (
+    "The deadline for updates must fall on or before the board date, so the updates are in before the board "
+    "meets. Choose an earlier deadline or a later board date."
+)
+
+
+class ReportingRound(models.Model):
+    """One plan's quarterly round: updates due by a deadline, for a board date. One open round per plan."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rounds")
+    financial_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    quarter = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(4)])
+    deadline = models.DateField(help_text="The last day for heads of service to submit their updates.")
+    board_date = models.DateField(help_text="The day the improvement board meets to read the paper.")
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "-financial_year", "-quarter"]
+        permissions = [
+            ("open_round", "Can open a reporting round"),
+            ("review_update", "Can sign off or return a submitted update"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["plan"], condition=Q(status="open"), name="one_open_round_per_plan"),
+            models.UniqueConstraint(fields=["plan", "financial_year", "quarter"], name="one_round_per_plan_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="round_quarter_is_1_to_4"),
+            models.CheckConstraint(
+                condition=Q(deadline__lte=F("board_date")),
+                name="round_deadline_before_board",
+                violation_error_message=REPORTING_ROUND_DATES_MESSAGE,
+            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "closed"]), name="round_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.for_quarter.label}"
+
+    @property
+    def for_quarter(self) -> FinancialQuarter:
+        return FinancialQuarter(self.financial_year, self.quarter)
+
+
+class Submission(models.Model):
+    """Where one key action's update stands in a round: submitted, returned with a comment, or signed off.
+
+    No row means the update is still due. Its history records every change of state: who, when, the comment.
+    """
+
+    class Status(models.TextChoices):
+        DUE = "due", "Due"
+        SUBMITTED = "submitted", "Submitted, awaiting sign-off"
+        RETURNED = "returned", "Returned"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="submissions")
+    key_action = models.ForeignKey(KeyAction, on_delete=models.CASCADE, related_name="submissions")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    update = models.ForeignKey(ActionUpdate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    comment = models.TextField(blank=True, help_text="The reviewer's comment when returning the update.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "key_action"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "key_action"], name="one_submission_per_action_round"),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "returned", "signed_off"]), name="submission_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(comment=""), name="returned_submission_has_comment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_action} in {self.round}: {self.get_status_display()}"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from core.roles import SRO, AnyUser, is_administrator
+from core.roles import IMPROVEMENT_LEAD, SRO, AnyUser, is_administrator, is_head_of_service
 
 # Editing the plan in the app (plans.editing): its summary, priorities, themes, objectives and actions,
 # creating plans and rolling them forward. The SRO holds it; administrators hold every permission.
 EDIT_PLANS = "plans.edit_plan"
+# Reporting rounds (plans.rounds): the SRO opens a plan's round; the SRO and improvement leads sign off updates.
+OPEN_ROUNDS = "plans.open_round"
+REVIEW_UPDATES = "plans.review_update"
 
 
 def plan_visible_to(user: AnyUser) -> QuerySet:
@@ -36,6 +39,26 @@ def can_edit_plan(user: AnyUser) -> bool:
     return user.is_authenticated and user.is_active and user.has_perm(EDIT_PLANS)
 
 
+def can_open_round(user: AnyUser) -> bool:
+    """Return whether the user may open a plan's reporting round: the SRO and administrators."""
+    if is_administrator(user):
+        return True
+    return user.is_authenticated and user.is_active and user.has_perm(OPEN_ROUNDS)
+
+
+def can_review_updates(user: AnyUser) -> bool:
+    """Return whether the user may sign off or return submitted updates: the SRO, improvement leads and
+    administrators; never a head of service, who would be reviewing their own or a peer's work."""
+    if is_administrator(user):
+        return True
+    if not (user.is_authenticated and user.is_active) or is_head_of_service(user):
+        return False
+    return user.has_perm(REVIEW_UPDATES)
+
+
 # The model permissions this app grants each role (core.roles.roles_ensure gathers every app's, after
 # every migrate). Heads of service work through the app's own pages, which check the row rules above.
-ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {SRO: (EDIT_PLANS,)}
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    SRO: (EDIT_PLANS, OPEN_ROUNDS, REVIEW_UPDATES),
+    IMPROVEMENT_LEAD: (REVIEW_UPDATES,),
+}

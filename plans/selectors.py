@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from core.calendar import QUARTERS, FinancialQuarter, current_quarter, end_of_day, financial_year_label
 from plans import permissions
-from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, Theme
+from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, ReportingRound, Submission, Theme
 from plans.recommendations import recommendations_for_action, recommendations_for_report
+
+_OPEN_ROUND = "_open_round_cache"
 
 
 def plan_list(*, user: User) -> QuerySet[Plan]:
@@ -39,13 +41,31 @@ def plan_get(*, user: User, slug: str) -> Plan:
     return plan
 
 
+def plan_open_round(plan: Plan) -> ReportingRound | None:
+    """Return the plan's open reporting round, or None (no query without one; else one, then kept on the plan)."""
+    if plan.open_round_quarter is None:
+        return None
+    if _OPEN_ROUND not in plan.__dict__:
+        found = ReportingRound.objects.filter(plan_id=plan.pk, status=ReportingRound.Status.OPEN).first()
+        plans_open_rounds_remember([plan], {plan.pk: found} if found else {})
+    return plan.__dict__[_OPEN_ROUND]
+
+
+def plans_open_rounds_remember(plans: list[Plan], rounds: dict[int, ReportingRound]) -> None:
+    """Keep each plan's open round (from `rounds`, plan pk → round) on the plan object, so reading it is free."""
+    for plan in plans:
+        plan.__dict__[_OPEN_ROUND] = rounds.get(plan.pk)
+
+
 def plan_reporting_quarter(plan: Plan, *, today: datetime.date | None = None) -> FinancialQuarter:
     """Return the quarter "this quarter" means for the plan, everywhere: the report, My actions, the update form.
 
-    The quarter set on the plan; else the quarter being reported on at its report date, the one before
-    the quarter holding it (a report dated 13 July 2021 reports on Q1 2021/22, April to June); else the
-    one before today's. Reads no query. Reporting rounds, when they come, change this one function.
+    The open reporting round's quarter (kept on the plan: no query); else the quarter set on the plan; else
+    the quarter being reported on at its report date, the one before the quarter holding it (a report dated
+    13 July 2021 reports on Q1 2021/22, April to June); else the one before today's. Reads no query.
     """
+    if plan.open_round_quarter is not None:
+        return plan.open_round_quarter
     if plan.reporting_quarter_set is not None:
         return plan.reporting_quarter_set
     if plan.report_date is not None:
@@ -59,17 +79,30 @@ def key_actions_with_status(*, financial_year: int) -> QuerySet[KeyAction]:
     Each action gets `year_rags` (a list of QuarterRag of that year) and `latest_updates` (zero or one
     ActionUpdate); `rag_by_quarter` and `latest_update` read them.
     """
-    return KeyAction.objects.select_related("owner").prefetch_related(
-        Prefetch(
-            "quarter_rags",
-            queryset=QuarterRag.objects.filter(financial_year=financial_year),
-            to_attr="year_rags",
-        ),
-        Prefetch(
-            "updates",
-            queryset=ActionUpdate.objects.filter(pk=_latest_update_ids()).select_related("author"),
-            to_attr="latest_updates",
-        ),
+    return (
+        KeyAction.objects.select_related("owner")
+        .annotate(awaiting_signoff=_awaiting_signoff())
+        .prefetch_related(
+            Prefetch(
+                "quarter_rags",
+                queryset=QuarterRag.objects.filter(financial_year=financial_year),
+                to_attr="year_rags",
+            ),
+            Prefetch(
+                "updates",
+                queryset=ActionUpdate.objects.filter(pk=_latest_update_ids()).select_related("author"),
+                to_attr="latest_updates",
+            ),
+        )
+    )
+
+
+def _awaiting_signoff() -> Exists:
+    """Whether the key action's update waits for sign-off in its plan's open round (a subquery: no extra query)."""
+    return Exists(
+        Submission.objects.filter(
+            key_action=OuterRef("pk"), status=Submission.Status.SUBMITTED, round__status=ReportingRound.Status.OPEN
+        )
     )
 
 
@@ -79,6 +112,7 @@ class ActionRow:
     rags: list[str]  # one per quarter, "" where not set
     latest_update: ActionUpdate | None  # in the report: for its quarter, or else the latest earlier one
     editable: bool
+    awaiting_signoff: bool = False  # submitted in the plan's open round, not yet signed off or returned
 
 
 @dataclass
@@ -101,6 +135,7 @@ def action_row(action: KeyAction, *, user: User) -> ActionRow:
         rags=[by_quarter.get(q, "") for q in QUARTERS],
         latest_update=action.latest_updates[0] if action.latest_updates else None,
         editable=permissions.can_edit_key_action(user, action),
+        awaiting_signoff=getattr(action, "awaiting_signoff", False),
     )
 
 
@@ -164,13 +199,17 @@ class MyActionRow:
 
 def my_actions(*, user: User) -> list[MyActionRow]:
     """Return the key actions the user owns, each with its RAG in its plan's reporting quarter and when it was
-    last updated (two queries)."""
+    last updated (two queries; three when a plan has an open round)."""
     actions = list(
         KeyAction.objects.filter(owner=user, retired_at__isnull=True)
         .select_related("objective__theme__plan")
         .annotate(last_updated=Max("updates__created_at"))
         .order_by("objective__theme__plan__title", "objective__theme__number", "objective__order", "order", "id")
     )
+    plans = [action.objective.theme.plan for action in actions if action.objective.theme.plan.open_round_quarter]
+    if plans:  # their open rounds, in one query
+        rounds = ReportingRound.objects.filter(plan_id__in={p.pk for p in plans}, status=ReportingRound.Status.OPEN)
+        plans_open_rounds_remember(plans, {r.plan_id: r for r in rounds})
     quarters = {action.pk: plan_reporting_quarter(action.objective.theme.plan) for action in actions}
     wanted = Q()
     for quarter in set(quarters.values()):
@@ -417,6 +456,7 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
         actions = list(
             KeyAction.objects.filter(objective__theme__plan=plan, retired_at__isnull=True)
             .select_related("owner")
+            .annotate(awaiting_signoff=_awaiting_signoff())
             .order_by("order", "id")
         )
     else:
@@ -446,6 +486,7 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
                 rags=[by_quarter.get(q, "") for q in QUARTERS],
                 latest_update=updates.get(action.pk),
                 editable=editable and permissions.can_edit_key_action(user, action),
+                awaiting_signoff=getattr(action, "awaiting_signoff", False),
             )
         )
     objectives_by_theme: dict[int, list[ObjectiveBlock]] = {}

@@ -26,8 +26,10 @@ from plans.models import (
     Plan,
     QuarterRag,
     RagGuidance,
+    Submission,
     Theme,
 )
+from plans.rounds import services as rounds
 
 EDIT_CONFLICT_MESSAGE = (
     "Someone else saved this action while you were editing it, so your changes were not saved. "
@@ -53,6 +55,7 @@ def _save(instance, *, user: User | None = None) -> None:
 class UpdateResult:
     update: ActionUpdate
     quarter_rag: QuarterRag
+    submission: Submission | None = None  # when the update is for the quarter of the plan's open round
 
 
 def year_outside_plan_message(years: range) -> str:
@@ -75,8 +78,10 @@ def key_action_update_add(
 ) -> UpdateResult:
     """Add a narrative update to a key action and set its RAG for the quarter; return both rows.
 
-    Refuses (PermissionDenied) a user who may not edit the action, and (core.locking.EditConflict) a save based
-    on a stale version of the action, so the first of two concurrent saves is kept.
+    Refuses (PermissionDenied) a user who may not edit the action, (ValidationError) a Red or Amber RAG without
+    barriers and next steps where the plan asks for them, and (core.locking.EditConflict) a save based on a stale
+    version of the action, so the first of two concurrent saves is kept. An update for the quarter of the plan's
+    open reporting round is submitted for sign-off (plans.rounds.services.submission_record).
     """
     if not permissions.can_edit_key_action(user, key_action):
         raise PermissionDenied(NOT_YOUR_ACTION_MESSAGE)
@@ -84,7 +89,13 @@ def key_action_update_add(
     # here only whether anything is left of them.
     if not any(sanitize_html(text) for text in (progress, barriers, next_steps)):
         raise ValidationError(EMPTY_UPDATE_MESSAGE)
-    years = selectors.plan_update_years(plan=key_action.objective.theme.plan)
+    plan = key_action.objective.theme.plan
+    problems = rounds.explain_red_problems(
+        plan=plan, rag=rag, barriers=sanitize_html(barriers), next_steps=sanitize_html(next_steps)
+    )
+    if problems:
+        raise ValidationError(problems)
+    years = selectors.plan_update_years(plan=plan)
     if financial_year not in years:
         raise ValidationError(year_outside_plan_message(years))
     now = timezone.now()
@@ -111,8 +122,9 @@ def key_action_update_add(
         quarter_rag = quarter_rag_set(
             user=user, key_action=key_action, financial_year=financial_year, quarter=quarter, rag=rag, at=now
         )
+        submission = rounds.submission_record(user=user, key_action=key_action, update=update)
     key_action.version = expected_version + 1
-    return UpdateResult(update=update, quarter_rag=quarter_rag)
+    return UpdateResult(update=update, quarter_rag=quarter_rag, submission=submission)
 
 
 def quarter_rag_set(
@@ -201,8 +213,11 @@ def user_ensure(
     password: str,
     staff: bool = False,
     superuser: bool = False,
+    email: str = "",
 ) -> tuple[User, bool]:
-    """Create the user in the given roles unless the username exists; return (user, created)."""
+    """Create the user in the given roles unless the username exists; return (user, created).
+
+    An existing user without an email address is given `email`; nothing else of theirs changes."""
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
@@ -210,8 +225,12 @@ def user_ensure(
             "last_name": last_name,
             "is_staff": staff or superuser,
             "is_superuser": superuser,
+            "email": email,
         },
     )
+    if not created and email and not user.email:
+        user.email = email
+        user.save(update_fields=["email"])
     if created:
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -16,6 +16,7 @@ from core.views import RowPermissionRequiredMixin
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
 from plans.panels import objective_rows
+from plans.rounds import selectors as rounds_selectors
 
 UPDATE_SAVED_MESSAGE = "Your update was saved."
 UPDATE_FOR_OTHER_QUARTER_MESSAGE = (
@@ -59,6 +60,9 @@ class PlanDetailView(LoginRequiredMixin, TemplateView):
             ],
             **asdict(selectors.plan_page_lists(plan=plan)),
             can_edit_plan=permissions.can_edit_plan(self.request.user),
+            can_review_updates=permissions.can_review_updates(self.request.user),
+            can_open_round=permissions.can_open_round(self.request.user),
+            open_round=selectors.plan_open_round(plan),
             **kwargs,
         )
 
@@ -67,10 +71,12 @@ class MyActionsView(LoginRequiredMixin, TemplateView):
     template_name = "plans/my_actions.html"
 
     def get_context_data(self, **kwargs):
-        rows = selectors.my_actions(user=self.request.user)
-        quarters = sorted({row.quarter for row in rows})
+        tasks = rounds_selectors.my_tasks(user=self.request.user)
+        quarters = sorted({task.row.quarter for task in tasks.rows})
         # One reporting quarter for every plan (the usual case) is named once, above the table.
-        return super().get_context_data(rows=rows, quarter=quarters[0] if len(quarters) == 1 else None, **kwargs)
+        return super().get_context_data(
+            tasks=tasks, rows=tasks.rows, quarter=quarters[0] if len(quarters) == 1 else None, **kwargs
+        )
 
 
 class KeyActionDetailView(LoginRequiredMixin, TemplateView):
@@ -120,7 +126,11 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
         return self._years
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "reporting_quarter": self.reporting_quarter, "years": self.years}
+        return {**super().get_form_kwargs(), **self._form_context()}
+
+    def _form_context(self) -> dict:
+        plan = self.action.objective.theme.plan
+        return {"reporting_quarter": self.reporting_quarter, "years": self.years, "plan": plan}
 
     def get_initial(self):
         quarter = self.reporting_quarter
@@ -151,7 +161,7 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             self.action.refresh_from_db()
             data = self.request.POST.copy()
             data["version"] = str(self.action.version)
-            form = self.get_form_class()(data=data, reporting_quarter=self.reporting_quarter, years=self.years)
+            form = self.get_form_class()(data=data, **self._form_context())
             form.is_valid()
             form.add_error(None, conflict.message)
             return self.form_invalid(form, conflict=True)
@@ -175,5 +185,6 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             plan=self.action.objective.theme.plan,
             latest_update=self.editing.latest_update,
             reporting_quarter=self.reporting_quarter,
+            task=rounds_selectors.action_task(key_action=self.action),
             **kwargs,
         )

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from core import roles
 from kpis.models import Measure, MeasureValue
 from plans.models import KeyPriority, OfstedRecommendation
 from risks.models import Risk
@@ -19,7 +20,16 @@ from tests.two_factor import authenticator, sign_in
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "no_role", "sro", "head_of_service", "other_head_of_service", "performance_user", "admin_user_")
+ROLES = (
+    "anonymous",
+    "no_role",
+    "sro",
+    "head_of_service",
+    "other_head_of_service",
+    "performance_user",
+    "admin_user_",
+    "improvement_lead",
+)
 SIGNED_IN = ROLES[1:]
 # A signed-in person in no role group reads nothing: every page answers with the no-role page (403).
 READ = {**dict.fromkeys(SIGNED_IN, 200), "no_role": 403}
@@ -110,6 +120,13 @@ PAGES = [
         )
         for name in ("deactivate", "reactivate", "invite_again")
     ],
+    # Reporting rounds (issue 10): the SRO and administrators open one; they and improvement leads review.
+    ("open a reporting round", lambda w: reverse("plans:round_open", args=[_slug(w)]), EDITORS),
+    (
+        "review updates",
+        lambda w: reverse("plans:round_review", args=[_slug(w)]),
+        only("sro", "admin_user_", "improvement_lead"),
+    ),
     ("KPI tables", lambda w: reverse("kpis:measure_list"), READ),
     ("KPI measure", lambda w: reverse("kpis:measure_detail", kwargs={"pk": w["measure"].pk}), READ),
     ("risk register", lambda w: reverse("risks:risk_list"), READ),
@@ -171,6 +188,7 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
         "other_head_of_service": other_head_of_service,
         "performance_user": performance_user,
         "admin_user_": admin_user_,
+        "improvement_lead": make_user("improvement.lead", roles.IMPROVEMENT_LEAD),
     }
     priority = KeyPriority.objects.create(plan=plan, ref="1", description="Embed the front door")
     recommendation = OfstedRecommendation.objects.create(plan=plan, number=1, recommendation="Lead well")

@@ -415,3 +415,21 @@ def test_linking_an_ofsted_recommendation_to_actions_shows_the_actions_from_and_
         ("Key actions", first, both),
         ("Key actions", both, second),
     ]
+
+
+def test_opening_a_round_and_returning_an_update_show_on_the_audit_page(sro, head_of_service, plan, action):
+    from plans.models import Submission
+    from plans.rounds.services import submission_return
+    from tests.plans.test_rounds import open_round, submit
+
+    open_round(sro, plan)
+    submit(head_of_service, action)
+    submission_return(user=sro, submission=Submission.objects.get(), comment="Say what moved.")
+
+    (round_entry,) = [e for e in entries(plan_id=plan.pk) if e.what == "Reporting round"]
+    assert round_entry.kind == "Created"
+    assert round_entry.who == "Nancy Meehan"
+    sign_off = next(e for e in entries(plan_id=plan.pk) if e.what == "Update sign-off" and e.kind == "Changed")
+    assert ("Status", "Submitted, awaiting sign-off", "Returned") in changes_of(sign_off)
+    assert ("Comment", "(empty)", "Say what moved.") in changes_of(sign_off)
+    assert Submission.objects.get().status == "returned"

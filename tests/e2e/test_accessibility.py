@@ -49,6 +49,8 @@ PAGES = [
     pytest.param(
         "becky.thompson", lambda: f"/actions/{becky_action_pk()}/update/", "Update key action", id="edit action"
     ),
+    pytest.param("sro", lambda: f"/plans/{MAIN_PLAN}/rounds/open/", "Open a reporting round", id="open a round"),
+    pytest.param("sro", lambda: f"/plans/{MAIN_PLAN}/review/", "Review updates", id="review updates"),
     pytest.param("sro", lambda: "/kpis/", "", id="kpi tables"),
     pytest.param("sro", lambda: f"/kpis/{measure_pk()}/", "% with 3 or more placements", id="kpi"),
     pytest.param("sro", lambda: "/risks/", "", id="risk register"),

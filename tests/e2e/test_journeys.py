@@ -13,6 +13,7 @@ from tests.e2e.conftest import kpi_workbook, sign_in, sign_out, url
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PROGRESS = "Triage pilot live in two localities; 92% of contacts screened within 24 hours."
+BARRIERS = "Two localities still to train."
 NEXT_STEPS = "Extend the triage to Paignton and Brixham by January."
 
 
@@ -36,6 +37,7 @@ def write_update(page: Page, *, rag: str, default: FinancialQuarter, chosen: Fin
         quarter_box.select_option(str(chosen.quarter))
     page.get_by_label(rag, exact=True).check()
     page.get_by_label("Progress").fill(PROGRESS)
+    page.get_by_label("Barriers").fill(BARRIERS)  # a Red or Amber RAG needs barriers and next steps
     page.get_by_label("Next steps").fill(NEXT_STEPS)
     page.get_by_role("button", name="Save update").click()
 
@@ -85,10 +87,10 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
 
 
 def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_chooses(page, live_server, demo):
-    """On the real 2021 plan: the form and the report open on Q1 2021/22 (from its report date); the head of
-    service writes for Q2 2021/22 instead (a quarter of the plan's years), is told which report it appears
-    on, and the SRO picks it."""
-    chosen = FinancialQuarter(2021, 2)
+    """On the real 2021 plan: the form and the report open on Q2 2021/22 (the quarter of the round the demo
+    opens); the head of service writes for Q1 2021/22 instead (a quarter of the plan's years), is told which
+    report it appears on, and the SRO picks it."""
+    chosen = FinancialQuarter(2021, 1)
     year, quarter = chosen.financial_year, chosen.quarter
     sign_in(page, live_server, "becky.thompson")
     page.goto(url(live_server, "/my-actions/"))
@@ -96,17 +98,17 @@ def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_choo
     action_link = first.get_by_role("rowheader").get_by_role("link")
     action_pk = int(re.search(r"/actions/(\d+)/", action_link.get_attribute("href")).group(1))
     first.get_by_role("link", name=re.compile("^Add update")).click()
-    write_update(page, rag="Red", default=FinancialQuarter(2021, 1), chosen=chosen)
+    write_update(page, rag="Red", default=FinancialQuarter(2021, 2), chosen=chosen)
     expect(page.get_by_role("status").first).to_have_text("Your update was saved.")
     label = chosen.label
     expect(page.get_by_role("status").last).to_have_text(
-        f"This update is for {label}; it will appear on the {label} report, not the current Q1 2021/22 report. "
-        f"If you meant it for Q1 2021/22, add an update for Q1 2021/22 as well."
+        f"This update is for {label}; it will appear on the {label} report, not the current Q2 2021/22 report. "
+        f"If you meant it for Q2 2021/22, add an update for Q2 2021/22 as well."
     )
     sign_out(page)
 
     sign_in(page, live_server, "sro")
-    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()
     page.get_by_label("Financial year").select_option(str(year))
     page.get_by_label("Reporting quarter").select_option(str(quarter))
     page.get_by_role("button", name="Show the report").click()
@@ -244,7 +246,7 @@ def test_performance_team_imports_a_new_month_and_it_is_on_the_report(page, live
     assert MeasureValue.objects.get(measure=placements, month="2021-06-01").value == Decimal("12.2")
 
     page.goto(url(live_server, "/"))
-    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()  # the demo's open round
     table = page.locator("#theme-1 table.report-kpi")
     headers = table.locator("thead tr").nth(1).locator("th")
     expect(headers.filter(has_text="Jun 21")).to_have_count(1)
@@ -276,7 +278,7 @@ def test_pages_draw_under_the_content_security_policy_without_errors(page, live_
     measure = Measure.objects.get(plan__slug="torbay-2021-highlight", ref="1.1")
     risk = Risk.objects.order_by("pk").first()
     sign_in(page, live_server, "sro")  # lands on the report
-    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()  # the demo's open round
     for path in ("/plans/torbay-2021-highlight/", "/kpis/", f"/kpis/{measure.pk}/", "/risks/", f"/risks/{risk.pk}/"):
         page.goto(url(live_server, path))
         expect(page.get_by_role("heading", level=1)).to_be_visible()

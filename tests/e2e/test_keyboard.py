@@ -158,6 +158,8 @@ def test_head_of_service_signs_in_and_saves_an_update_by_keyboard_alone(page, li
 
     tab_to(page, lambda el: el["name"] == "progress")
     page.keyboard.type("Keyboard-only update: triage pilot extended.")
+    tab_to(page, lambda el: el["name"] == "barriers")  # Amber needs barriers and next steps
+    page.keyboard.type("Two localities still to train.")
     tab_to(page, lambda el: el["name"] == "next_steps")
     page.keyboard.type("Review in the next quarter.")
     tab_to(page, lambda el: el["tag"] in ("button", "input") and el["text"] == "Save update")
@@ -182,7 +184,10 @@ def test_update_form_errors_are_announced_and_reachable_by_keyboard(page, live_s
     # The form keeps working by keyboard after the error: choose Green and save.
     page.keyboard.press("Tab")
     tab_to(page, lambda el: el["name"] == "rag")
-    page.keyboard.press("Space")
+    page.keyboard.press("Space")  # Red, the first choice; the arrows move on to Green
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name="Green")).to_be_checked()
     tab_to(page, lambda el: el["name"] == "progress")
     page.keyboard.type("Recovered after an error.")
     tab_to(page, lambda el: el["text"] == "Save update")
@@ -191,16 +196,17 @@ def test_update_form_errors_are_announced_and_reachable_by_keyboard(page, live_s
 
 
 def test_sro_chooses_the_reporting_quarter_and_opens_a_glance_list_by_keyboard(page, live_server, demo):
-    sign_in(page, live_server, "sro")  # lands on the report: Q1 2021/22 of Torbay's plan
-    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
+    # Lands on the report: Q2 2021/22 of Torbay's plan, the quarter of the round the demo opens.
+    sign_in(page, live_server, "sro")
+    expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()
 
     tab_to(page, lambda el: el["id"] == "report-quarter")
-    page.keyboard.press("ArrowDown")  # Q1 -> Q2 on a closed select
-    expect(page.get_by_label("Reporting quarter")).to_have_value("2")
+    page.keyboard.press("ArrowUp")  # Q2 -> Q1 on a closed select: the seed's July 2021 report
+    expect(page.get_by_label("Reporting quarter")).to_have_value("1")
     tab_to(page, lambda el: el["text"] == "Show the report")
     page.keyboard.press("Enter")
 
-    expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()
+    expect(page.get_by_role("heading", name="At a glance: Q1 2021/22")).to_be_visible()
     summary = tab_to(page, lambda el: el["tag"] == "summary" and el["text"].startswith("Key actions not updated"))
     page.keyboard.press("Enter")
     details = page.locator("details").filter(has=page.locator("summary", has_text=summary["text"]))

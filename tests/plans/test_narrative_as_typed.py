@@ -31,7 +31,7 @@ def typed_update(client, head_of_service):
             "version": action.version,
             "financial_year": 2021,
             "quarter": 1,
-            "rag": "amber",
+            "rag": "green",
             "progress": TYPED,
             "barriers": "",
             "next_steps": "",

@@ -24,7 +24,7 @@ def text_of_length(count: int, *, line_break: str = "\n") -> str:
 
 
 def post(client, action, **texts):
-    data = {"version": action.version, "financial_year": 2021, "quarter": 1, "rag": "amber"}
+    data = {"version": action.version, "financial_year": 2021, "quarter": 1, "rag": "green"}
     data.update({"progress": "", "barriers": "", "next_steps": "", **texts})
     return client.post(reverse("plans:action_update", kwargs={"pk": action.pk}), data)
 
@@ -86,7 +86,7 @@ def test_the_service_refuses_a_narrative_over_the_limit(head_of_service):
             expected_version=action.version,
             financial_year=2021,
             quarter=1,
-            rag="amber",
+            rag="green",
             barriers=text_of_length(NARRATIVE_LIMIT + 1),
         )
     assert error.value.message_dict["barriers"] == [

@@ -163,7 +163,7 @@ def test_update_form_starts_at_the_plans_reporting_quarter_and_its_rag(client, h
 
 
 def _post_update(client, action, year, quarter):
-    data = {"version": action.version, "financial_year": year, "quarter": quarter, "rag": "amber"}
+    data = {"version": action.version, "financial_year": year, "quarter": quarter, "rag": "green"}
     data.update(progress="Recruited two social workers.", barriers="", next_steps="")
     return client.post(reverse("plans:action_update", kwargs={"pk": action.pk}), data, follow=True)
 

@@ -18,7 +18,7 @@ def add_update(user, action, **overrides):
         "quarter": 2,
         "rag": "green",
         "progress": "<p>Edge of care team recruited.</p>",
-        "barriers": "",
+        "barriers": "<p>Two posts still vacant.</p>",
         "next_steps": "<p>Review in November.</p>",
     }
     values.update(overrides)
@@ -82,7 +82,13 @@ def test_update_html_is_sanitised_when_saved(head_of_service):
 def test_an_update_with_only_markup_is_refused(head_of_service):
     action = KeyActionFactory(owner=head_of_service)
     with pytest.raises(ValidationError):
-        add_update(head_of_service, action, progress="<script>x</script>", next_steps="<p></p>".replace("<p></p>", ""))
+        add_update(
+            head_of_service,
+            action,
+            progress="<script>x</script>",
+            barriers="",
+            next_steps="<p></p>".replace("<p></p>", ""),
+        )
     assert not ActionUpdate.objects.exists()
 
 

@@ -36,6 +36,7 @@ def test_setup_demo_twice_changes_nothing():
         pytest.param("rachel.setter", roles.HEAD_OF_SERVICE, False, id="rachel.setter"),
         pytest.param("performance", roles.PERFORMANCE_TEAM, True, id="performance"),
         pytest.param("admin", roles.ADMINISTRATOR, True, id="admin"),
+        pytest.param("improvement.lead", roles.IMPROVEMENT_LEAD, False, id="improvement.lead"),
     ],
 )
 def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff, settings):
@@ -63,3 +64,22 @@ def test_performance_team_may_import_kpis_and_heads_of_service_may_not(settings)
     assert User.objects.get(username="performance").has_perm("kpis.import_measure")
     assert not User.objects.get(username="becky.thompson").has_perm("kpis.import_measure")
     assert not User.objects.get(username="sro").has_perm("kpis.import_measure")
+
+
+def test_setup_demo_opens_the_q2_2021_round_with_updates_due_and_gives_every_user_an_email():
+    from plans.models import ReportingRound
+    from plans.selectors import plan_reporting_quarter
+
+    call_command("setup_demo", verbosity=0)
+    round_ = ReportingRound.objects.get()
+    assert (round_.plan.slug, round_.for_quarter.label, round_.status) == (demo.MAIN_PLAN_SLUG, "Q2 2021/22", "open")
+    assert round_.deadline < round_.board_date
+    assert plan_reporting_quarter(round_.plan).label == "Q2 2021/22"
+    assert not User.objects.filter(email="").exists()
+
+
+def test_setup_demo_gives_existing_users_without_an_email_one():
+    call_command("setup_demo", verbosity=0)
+    User.objects.filter(username="sro").update(email="")
+    call_command("setup_demo", verbosity=0)
+    assert User.objects.get(username="sro").email == "sro@example.gov.uk"

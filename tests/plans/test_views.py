@@ -87,7 +87,7 @@ def post_data(action, **overrides):
         "quarter": 2,
         "rag": "amber",
         "progress": "Recruited two social workers.",
-        "barriers": "",
+        "barriers": "Vacancies.",
         "next_steps": "Induct them.",
     }
     data.update(overrides)

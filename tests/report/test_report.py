@@ -161,10 +161,15 @@ def test_owner_sees_update_buttons_but_not_as_at_a_date(client, plan, head_of_se
 def test_as_at_shows_rag_and_narrative_as_they_were(signed_in, plan, head_of_service):
     action = KeyAction.objects.filter(objective__theme__plan=plan).first()
     common = {"user": head_of_service, "key_action": action, "financial_year": 2021, "quarter": 1}
-    services.key_action_update_add(**common, expected_version=action.version, rag=Rag.AMBER, progress="Old news.")
+    why = {"barriers": "Two posts vacant.", "next_steps": "Recruit."}
+    services.key_action_update_add(
+        **common, expected_version=action.version, rag=Rag.AMBER, progress="Old news.", **why
+    )
     backdate_history(JUNE_1)
     action.refresh_from_db()
-    services.key_action_update_add(**common, expected_version=action.version, rag=Rag.RED, progress="Fresh news.")
+    services.key_action_update_add(
+        **common, expected_version=action.version, rag=Rag.RED, progress="Fresh news.", **why
+    )
 
     then = element_by_id(get_report(signed_in, year=2021, quarter=1, as_at="2021-06-30"), f"action-{action.pk}")
     assert "Old news." in then

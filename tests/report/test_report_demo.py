@@ -28,7 +28,8 @@ def test_opens_on_torbays_july_2021_highlight_report(report_html):
     assert "Date of report 13 July 2021" in summary
     status = re.search(r'class="report-overall-status">(.*?)</dd>', report_html, re.S).group(1)
     assert '<span class="rag rag-amber">Amber</span>' in status
-    assert "Reporting quarter <strong>Q1 2021/22</strong>" in report_html
+    # The demo opens the Q2 2021/22 reporting round (plans.demo.round_load), so the report is on its quarter.
+    assert "Reporting quarter <strong>Q2 2021/22</strong>" in report_html
 
 
 def test_every_section_of_seed_000_in_its_order(report_html):

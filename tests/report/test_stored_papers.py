@@ -139,6 +139,8 @@ def _update_an_action(plan, head_of_service, sro):
         quarter=1,
         rag="red",
         progress="<p>Caseloads reviewed in every team.</p>",
+        barriers="<p>Two teams over capacity.</p>",  # a Red RAG needs barriers and next steps
+        next_steps="<p>Rebalance by March.</p>",
     )
     return "Caseloads reviewed in every team."
 

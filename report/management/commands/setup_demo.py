@@ -18,6 +18,9 @@ class Command(BaseCommand):
             plans = plans_demo.plans_load()
             kpis_demo.load_demo(plan_slug=plans_demo.MAIN_PLAN_SLUG, stdout=self.stdout)
             risks_demo.load_demo(plan_slug=plans_demo.MAIN_PLAN_SLUG, stdout=self.stdout)
+            round_ = plans_demo.round_load()
         if options["verbosity"]:
             self.stdout.write(f"Users created: {', '.join(users) or 'none (all there)'}.")
             self.stdout.write(f"Plans loaded: {', '.join(plans) or 'none (all there)'}.")
+            opened = f"{round_.for_quarter.label}, updates due by {round_.deadline:%d/%m/%Y}" if round_ else None
+            self.stdout.write(f"Reporting round opened: {opened or 'none (one there already)'}.")
