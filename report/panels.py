@@ -9,6 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 from core.panels import REPORT, Panel, panels_for
 from plans.models import Rag
 from plans.panels import ReportActionRow
@@ -37,11 +42,34 @@ class RagCount:
     def anchor(self) -> str:
         return f"glance-rag-{self.rag or 'none'}"
 
+    @property
+    def items_html(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<li><a href="#action-{}">{}</a> ({})</li>',
+            ((row.action.pk, row.short_description, row.action.owner_name or "no owner") for row in self.rows),
+        )
+
+
+def _last_updated(row: ReportActionRow) -> str:
+    update = row.latest_update
+    if update is None:
+        return "; never updated"
+    return f"; last updated {date_format(timezone.localtime(update.created_at), 'j F Y')}"
+
 
 @dataclass(frozen=True)
 class OwnerActions:
     owner: str
     rows: list[ReportActionRow]
+
+    @property
+    def items_html(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<dd><a href="#action-{}">{}</a>{}</dd>',
+            ((row.action.pk, row.short_description, _last_updated(row)) for row in self.rows),
+        )
 
 
 @dataclass

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from core.data_versions import data_versions_bump
 from kpis.models import MeasureValue
@@ -13,6 +16,7 @@ from plans.models import KeyAction, KeyPriority, Plan
 from report import cache as report_cache
 from risks.models import Risk
 from tests.report.builders import build_plan
+from tests.two_factor import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +148,31 @@ def cache_keys() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT cache_key FROM django_cache")
         return [row[0].split(":", 2)[-1] for row in cursor.fetchall()]
+
+
+def test_update_buttons_are_each_readers_own_though_the_parts_are_shared(
+    client, sro, head_of_service, other_head_of_service, admin_user, plan
+):
+    theirs = KeyAction.objects.filter(objective__theme__plan=plan).order_by("pk").first()
+    theirs.owner = other_head_of_service
+    theirs.save()
+    owned = set(
+        KeyAction.objects.filter(objective__theme__plan=plan, owner=head_of_service).values_list("pk", flat=True)
+    )
+    every = set(KeyAction.objects.filter(objective__theme__plan=plan).values_list("pk", flat=True))
+
+    def buttons(user, **params) -> set[int]:
+        if user.is_superuser:
+            sign_in_verified(client, user)  # administrators pass two-step verification first
+        else:
+            client.force_login(user)
+        body = client.get(reverse("report"), {"plan": "parts", **params}).content.decode()
+        assert "<!--action-update" not in body
+        return {int(pk) for pk in re.findall(r'href="/actions/(\d+)/update/"', body)}
+
+    assert buttons(sro) == set()
+    assert buttons(head_of_service) == owned
+    assert buttons(other_head_of_service) == {theirs.pk}
+    assert buttons(admin_user) == every
+    assert buttons(sro) == set()
+    assert buttons(head_of_service, as_at=timezone.localdate().isoformat()) == set()
