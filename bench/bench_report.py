@@ -56,11 +56,13 @@ def timed(client: Client, url: str, runs: int, *, cold: bool = False, before=Non
     """Return the median milliseconds of `runs` GETs of `url` (after one warm-up), its queries and status.
 
     Cold: the cache is emptied before each GET (outside the timing), so the report is built every time,
-    as it is after any change to the data.
+    as after a release or on a new day. `before`, if given, runs before each GET, outside the timing too.
     """
     response = client.get(url, **HOST)
     if cold:
         cache.clear()
+    if before is not None:
+        before()
     queries = []
     # Counted by wrapping execute: CaptureQueriesContext's log is reset by every request_started.
     with connection.execute_wrapper(
