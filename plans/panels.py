@@ -9,7 +9,6 @@ from functools import cache, cached_property
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -62,6 +61,7 @@ def data_version_names(model: type, instance) -> tuple[str, ...]:
 
 THEME_NUMBER_WORDS = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}
 SHORT_ACTION_WORDS = 18
+TAG = re.compile(r"<[^>]*>")
 
 
 @cache
@@ -91,7 +91,9 @@ class ReportActionRow:
 
     @cached_property
     def short_description(self) -> str:
-        return Truncator(strip_tags(self.row.action.description)).words(SHORT_ACTION_WORDS)
+        # A regular expression, not strip_tags (three times slower; at a glance needs one per action on every
+        # change): the description is sanitised HTML (core.html), so every "<" in it opens a tag.
+        return Truncator(TAG.sub("", self.row.action.description)).words(SHORT_ACTION_WORDS)
 
 
 def report_action_row(row: ActionRow) -> ReportActionRow:
@@ -238,12 +240,19 @@ def _update_button_html() -> str:
 
 def update_buttons(html: str, *, report_context) -> str:
     """Return the report's HTML with an "Update" button on each action the reader may update, no other."""
-    user, live = report_context.user, report_context.as_at is None and not report_context.pdf
+    user = report_context.user
+    live = report_context.as_at is None and not report_context.pdf
+    # The rule (can_edit_key_action) turns on whether the reader owns the action: asked once each way,
+    # not once per action (thousands at ten times Torbay's size).
+    own = live and can_edit_key_action(user, _OwnedAction(owner_id=user.pk))
+    others = live and can_edit_key_action(user, _OwnedAction(owner_id=None))
+    if not (own or others):
+        return UPDATE_MARKER.sub("", html)
     button = _update_button_html()
 
     def fill(match: re.Match) -> str:
-        owner = _OwnedAction(owner_id=int(match[2]) if match[2] else None)
-        return button.replace(str(NO_ACTION_PK), match[1]) if live and can_edit_key_action(user, owner) else ""
+        mine = bool(match[2]) and int(match[2]) == user.pk
+        return button.replace(str(NO_ACTION_PK), match[1]) if (own if mine else others) else ""
 
     return UPDATE_MARKER.sub(fill, html)
 
