@@ -5,6 +5,11 @@ registered in its AppConfig.ready(), so the report never names what an app shows
 imports the report. Two places take panels: "report" (a part of the page) and "theme" (a part of
 each theme's section). A factory takes the report context (and, for "theme", the theme's block)
 and returns the panels to show.
+
+The report keeps each panel's HTML in the shared cache (report.cache) under the data versions it names
+(`data_versions`, core.data_versions); a panel that names none is kept until any data changes. What
+differs between readers is never in a panel's HTML: a panel leaves a marker, and a personaliser
+registered here (`panels_personaliser_register`) fills it in for the reader when the page is served.
 """
 
 from __future__ import annotations
@@ -30,6 +35,18 @@ class Panel:
 
     order: int = 0
     template_name: str = ""
+    # The data versions (core.data_versions names) its HTML is built from; None: every version (ANY).
+    data_versions: tuple[str, ...] | None = None
+    # The HTML the report's cache puts where each of `child_panels` goes (placeholders), or None: render them.
+    child_html: list[str] | None = None
+
+    def cache_name(self) -> str:
+        """Return the panel's name among the report's parts (unique among its siblings)."""
+        return type(self).__name__
+
+    def child_panels(self, *, report_context) -> list[Panel]:
+        """Return the panels shown inside this one (each cached on its own), shown or not."""
+        return []
 
     def get_context_data(self, *, report_context) -> dict[str, Any]:
         return {}
@@ -54,13 +71,14 @@ def panels_register(place: str, name: str, factory: PanelFactory) -> None:
     _factories[place][name] = factory
 
 
-def panels_for(place: str, *args, report_context) -> list[Panel]:
-    """Return the panels every app contributes to `place`, shown ones only, in order."""
+def panels_for(place: str, *args, report_context, shown_only: bool = True) -> list[Panel]:
+    """Return the panels every app contributes to `place` (shown ones only, unless asked), in order."""
     panels = [
         panel for factory in _factories[place].values() for panel in factory(*args, report_context=report_context)
     ]
-    shown = [panel for panel in panels if panel.is_shown(report_context=report_context)]
-    return sorted(shown, key=lambda panel: panel.order)
+    if shown_only:
+        panels = [panel for panel in panels if panel.is_shown(report_context=report_context)]
+    return sorted(panels, key=lambda panel: panel.order)
 
 
 def panels_render(place: str, *args, report_context) -> list[SafeString]:
@@ -69,3 +87,20 @@ def panels_render(place: str, *args, report_context) -> list[SafeString]:
         panel.render_html(report_context=report_context)
         for panel in panels_for(place, *args, report_context=report_context)
     ]
+
+
+Personaliser = Callable[..., str]
+_personalisers: dict[str, Personaliser] = {}
+
+
+def panels_personaliser_register(name: str, personaliser: Personaliser) -> None:
+    """Add (or replace, by `name`) a function `(html, *, report_context) -> html` that fills in, for the
+    reader, the markers a panel leaves in its shared HTML."""
+    _personalisers[name] = personaliser
+
+
+def panels_personalise(html: str, *, report_context) -> str:
+    """Return the report's HTML with every panel's markers filled in for the reader."""
+    for personaliser in _personalisers.values():
+        html = personaliser(html, report_context=report_context)
+    return html

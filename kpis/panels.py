@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from core.data_versions import data_versions_watch
 from core.panels import THEME, Panel, panels_register
+
+# The KPI app's data version (core.data_versions): every measure, value, target and benchmark. The tables
+# also show their theme's number, a plans row (plans.panels.THEMES).
+KPIS = "kpis"
+THEMES = "plans:themes"
+
+
+def data_version_names(model: type, instance) -> tuple[str, ...]:
+    """Return the data versions a saved or deleted row of the KPI app belongs to: the one, KPIS."""
+    return (KPIS,)
 
 
 class ThemeMeasuresPanel(Panel):
@@ -10,9 +21,13 @@ class ThemeMeasuresPanel(Panel):
 
     order = 20
     template_name = "report/panels/theme_measures.html"
+    data_versions = (KPIS, THEMES)
 
     def __init__(self, block):
         self.theme = block.theme
+
+    def cache_name(self) -> str:
+        return "measures"
 
     def is_shown(self, *, report_context) -> bool:
         return self.theme.pk in report_context.measure_tables
@@ -39,5 +54,6 @@ def theme_panels(block, *, report_context) -> list[Panel]:
 
 
 def register() -> None:
-    """Contribute the KPI tables to the report's themes (called from KpisConfig.ready)."""
+    """Contribute the KPI tables to the report's themes and watch the app's data (called from KpisConfig.ready)."""
     panels_register(THEME, "kpis", theme_panels)
+    data_versions_watch("kpis", data_version_names)

@@ -7,8 +7,4 @@ class ReportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "report"
     verbose_name = "Highlight report"
-
-    def ready(self) -> None:
-        from report.cache import connect_signals
-
-        connect_signals()
+    # No signals of its own: each app bumps its own data versions (core.data_versions, <app>/panels.py).

@@ -1,10 +1,16 @@
-"""The rendered report is kept in the shared cache until any data it could show changes.
+"""The report kept in the shared cache in parts, each rebuilt only when the data it shows changes.
 
-Every row of the plans, kpis and risks apps that is saved or deleted (post_save, post_delete,
-m2m_changed: the admin, the services and the imports all save at least one row per change) replaces
-the data token, and the token is part of every cached report's key, so a change is on the next
-report a person opens. A token lost from the cache is simply replaced: nothing cached under the old
-one is ever read again.
+Each app owns its data versions (core.data_versions, bumped from its own panels.py); each panel names the
+versions its HTML is built from (`Panel.data_versions`, or every version). For one choice of report (plan,
+quarter, as-at date, months, day) the cache holds one bundle: the panels' order, and each part's HTML with
+the versions it was built from. A request reads the bundle and ANY in one go; when ANY is the one the
+bundle was written under, nothing has changed and every part is served. Otherwise it reads the versions
+and rebuilds only the parts whose versions moved (an action update: that theme's actions and at a glance;
+a KPI value: the KPI tables and at a glance), reading only the data those parts show.
+
+Only one request rebuilds a report's parts at a time (a lock taken with cache.add, for LOCK_SECONDS);
+the others meanwhile serve the previous copy. What differs between readers (the "Update" buttons) is
+never in a part: panels leave markers that core.panels' personalisers fill in for each reader.
 """
 
 from __future__ import annotations
@@ -12,21 +18,28 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import uuid
+import re
 import zlib
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils.safestring import SafeString, mark_safe
 
-TOKEN_KEY = "report:data-token"
-# The code that renders the report: a release that changes any of it must not serve reports rendered
+from core.data_versions import ANY, data_versions_read, version_key
+from core.panels import Panel, panels_personalise
+
+# The global data version: changed by every change any app makes (stored papers are kept under it).
+TOKEN_KEY = version_key(ANY)
+# The code that renders the report: a release that changes any of it must not serve parts rendered
 # by the one before, so its digest is part of every key.
 CODE_FOLDERS = ("core", "plans", "kpis", "risks", "report", "templates")
 CODE_SUFFIXES = (".py", ".html")
 REPORT_TIMEOUT = 60 * 60
-WATCHED_APPS = ("plans", "kpis", "risks")
+# How long one request may hold a report's rebuild before another takes it over; readers meanwhile serve
+# the previous copy, so no one is shown data older than this after a change.
+LOCK_SECONDS = 5
+PART_MARKER = re.compile(r"<!--report-part:([^>]+?)-->")
 
 
 @functools.cache
@@ -42,68 +55,150 @@ def code_version() -> str:
 
 
 def report_data_token() -> str:
-    """Return the token naming the current state of the data."""
-    token = cache.get(TOKEN_KEY)
-    if token is None:
-        cache.add(TOKEN_KEY, uuid.uuid4().hex, timeout=None)
-        token = cache.get(TOKEN_KEY) or uuid.uuid4().hex
-    return token
+    """Return the token naming the current state of all the data (changed by any change)."""
+    return data_versions_read(())[ANY]
 
 
-def _replace_token() -> None:
-    cache.set(TOKEN_KEY, uuid.uuid4().hex, timeout=None)
-
-
-def report_data_changed(**kwargs) -> None:
-    """Signal receiver: data changed, so every cached report is out of date."""
-    _replace_token()
-    # Again once the change is committed: a report rendered from the old data by another request
-    # while the change was in flight must not be kept under the new token.
-    transaction.on_commit(_replace_token)
-
-
-def report_cache_key(
-    *,
-    user,
-    plan_pk: int,
-    financial_year: int,
-    quarter: int,
-    as_at: datetime.date | None,
-    pdf: bool,
-    today: datetime.date,
-    all_months: bool = False,
-) -> str:
-    """Return the cache key of one person's report (what they may edit shows on it) for one choice."""
-    as_at_part = as_at.isoformat() if as_at else "now"
+def report_cache_key(*, report_context, today: datetime.date) -> str:
+    """Return the cache key of the bundle of parts for one choice of report (the same for every reader)."""
+    plan, quarter = report_context.plan, report_context.quarter
+    as_at = report_context.as_at.isoformat() if report_context.as_at else "now"
+    months = "all" if report_context.months_of_year is None else "year"
     return (
-        f"report:{code_version()}:{report_data_token()}:{user.pk}:{plan_pk}:{financial_year}-{quarter}:{as_at_part}:"
-        f"{'pdf' if pdf else 'html'}:{'all' if all_months else 'year'}:{today.isoformat()}"
+        f"report:{code_version()}:{plan.pk}:{plan.slug}:{quarter.financial_year}-{quarter.quarter}:{as_at}:"
+        f"{'pdf' if report_context.pdf else 'html'}:{months}:{today.isoformat()}"
     )
 
 
-def connect_signals() -> None:
-    """Watch every model of the apps the report reads."""
-    from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+@dataclass
+class Part:
+    """A panel of the report as its cache knows it: its name, the versions it reads, where its children go."""
 
-    for app_label in WATCHED_APPS:
-        for model in apps.get_app_config(app_label).get_models():
-            uid = f"report-cache:{model._meta.label}"
-            post_save.connect(report_data_changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
-            post_delete.connect(report_data_changed, sender=model, dispatch_uid=f"{uid}:delete", weak=False)
-            for field in model._meta.local_many_to_many:
-                through = field.remote_field.through
-                m2m_changed.connect(
-                    report_data_changed, sender=through, dispatch_uid=f"{uid}:{field.name}:m2m", weak=False
-                )
+    name: str
+    versions: tuple[str, ...]
+    children: list[str] = field(default_factory=list)
+    panel: Panel | None = None
 
 
-def cache_html(key: str, parts: list[str]) -> None:
-    """Keep rendered HTML under `key`, compressed: a report ten times Torbay's is megabytes of HTML."""
-    cache.set(key, zlib.compress("".join(parts).encode(), 1), timeout=REPORT_TIMEOUT)
+@dataclass
+class Bundle:
+    """What the cache keeps for one choice of report."""
+
+    any_version: str
+    order: list[str]  # the top-level parts, in order
+    children: dict[str, list[str]]  # a part → its children, in order
+    parts: dict[str, tuple[dict[str, str], bytes]]  # a part → (the versions it was built from, its HTML)
+    summaries: dict[str, tuple[dict[str, str], object]] = field(default_factory=dict)
 
 
-def cached_html(key: str) -> SafeString | None:
-    """Return the HTML kept under `key`, or None."""
-    data = cache.get(key)
-    return None if data is None else mark_safe(zlib.decompress(data).decode())
+def _layout(report_context, panels: list[Panel]) -> dict[str, Part]:
+    """Return every part of the report (top level first, in order), named, with its children."""
+    parts: dict[str, Part] = {}
+
+    def add(panel: Panel, name: str) -> Part:
+        part = Part(name=name, versions=panel.data_versions or (ANY,), panel=panel)
+        parts[name] = part
+        for index, child in enumerate(panel.child_panels(report_context=report_context)):
+            child_name = f"{name}/{index}:{child.cache_name()}"
+            part.children.append(child_name)
+            add(child, child_name)
+        return part
+
+    for index, panel in enumerate(panels):
+        add(panel, f"{index}:{panel.cache_name()}")
+    return parts
+
+
+def _current(built_from: dict[str, str], versions: dict[str, str]) -> bool:
+    return all(versions.get(name) == token for name, token in built_from.items())
+
+
+def _render(part: Part, report_context) -> str:
+    panel = part.panel
+    if not panel.is_shown(report_context=report_context):
+        return ""
+    panel.child_html = [mark_safe(f"<!--report-part:{child}-->") for child in part.children]
+    return panel.render_html(report_context=report_context)
+
+
+def _compose(bundle: Bundle, html: dict[str, str] | None = None) -> str:
+    html = html if html is not None else {}
+
+    def text(name: str) -> str:
+        if name not in html:
+            html[name] = zlib.decompress(bundle.parts[name][1]).decode()
+        return html[name]
+
+    def whole(name: str) -> str:
+        own = text(name)
+        if not bundle.children.get(name):
+            return own
+        return PART_MARKER.sub(lambda match: whole(match[1]), own)
+
+    return "".join(whole(name) for name in bundle.order)
+
+
+def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle, dict[str, str]]:
+    """Return the bundle with every part current, rebuilding only the parts whose data changed, and the
+    HTML of the parts it rendered (by name)."""
+    layout = _layout(report_context, panels_of(report_context))
+    from report.context import SUMMARIES
+
+    names = {name for part in layout.values() for name in part.versions}
+    names.update(name for versions in SUMMARIES.values() for name in versions)
+    # The first view of a report reads its versions without keeping those never set (its query count stays
+    # fixed whatever the number of themes); the first rebuild after a change keeps them.
+    versions = data_versions_read(names, keep_unset=previous is not None)
+    summaries = {}
+    for attribute in SUMMARIES:
+        found = previous.summaries.get(attribute) if previous else None
+        if found is not None and _current(found[0], versions):
+            report_context.__dict__[attribute] = found[1]  # a cached_property, already read
+            summaries[attribute] = found
+    rendered: dict[str, str] = {}
+    parts = {}
+    for name, part in layout.items():
+        kept = previous.parts.get(name) if previous else None
+        if kept is not None and _current(kept[0], versions):
+            parts[name] = kept
+            continue
+        rendered[name] = _render(part, report_context)
+        built_from = {version: versions[version] for version in part.versions}
+        parts[name] = (built_from, zlib.compress(rendered[name].encode(), 1))
+    for attribute, summary_names in SUMMARIES.items():
+        if attribute not in summaries and attribute in report_context.__dict__:
+            summaries[attribute] = ({n: versions[n] for n in summary_names}, report_context.__dict__[attribute])
+    bundle = Bundle(
+        any_version=versions[ANY],
+        order=[name for name in layout if "/" not in name],
+        children={name: part.children for name, part in layout.items() if part.children},
+        parts=parts,
+        summaries=summaries,
+    )
+    return bundle, rendered
+
+
+def cached_report_html(report_context, *, today: datetime.date, panels_of) -> SafeString:
+    """Return the report's panels as HTML for this reader, rebuilding only the parts whose data changed.
+
+    `panels_of(report_context)` returns the report's panels in order (report.panels.report_panels).
+    """
+    key = report_cache_key(report_context=report_context, today=today)
+    found = cache.get_many([key, TOKEN_KEY])
+    previous: Bundle | None = found.get(key)
+    if previous is not None and previous.any_version == found.get(TOKEN_KEY):
+        html = _compose(previous)
+    else:
+        lock = f"{key}:rebuilding"
+        if previous is not None and not cache.add(lock, 1, timeout=LOCK_SECONDS):
+            # Another request is rebuilding this report: the previous copy, for at most LOCK_SECONDS.
+            html = _compose(previous)
+        else:
+            try:
+                bundle, rendered = _rebuild(report_context, previous, panels_of)
+                cache.set(key, bundle, timeout=REPORT_TIMEOUT)
+            finally:
+                if previous is not None:
+                    cache.delete(lock)
+            html = _compose(bundle, rendered)
+    return mark_safe(panels_personalise(html, report_context=report_context))

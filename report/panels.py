@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
 from core.panels import REPORT, Panel, panels_for
-from kpis.selectors import MeasureRow
 from plans.models import Rag
 from plans.panels import ReportActionRow
-from report.context import ReportContext
-from risks.models import RiskStatus, band_for_score
+from report.context import GlanceMeasure, GlanceRisk, ReportContext
 
-HIGH_RISK_BAND = "high"
 RAG_ORDER = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, "")
 RAG_WORDS = {Rag.RED.value: "Red", Rag.AMBER.value: "Amber", Rag.GREEN.value: "Green", "": "Not set"}
 
@@ -40,19 +42,42 @@ class RagCount:
     def anchor(self) -> str:
         return f"glance-rag-{self.rag or 'none'}"
 
+    @property
+    def items_html(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<li><a href="#action-{}">{}</a> ({})</li>',
+            ((row.action.pk, row.short_description, row.action.owner_name or "no owner") for row in self.rows),
+        )
+
+
+def _last_updated(row: ReportActionRow) -> str:
+    update = row.latest_update
+    if update is None:
+        return "; never updated"
+    return f"; last updated {date_format(timezone.localtime(update.created_at), 'j F Y')}"
+
 
 @dataclass(frozen=True)
 class OwnerActions:
     owner: str
     rows: list[ReportActionRow]
 
+    @property
+    def items_html(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<dd><a href="#action-{}">{}</a>{}</dd>',
+            ((row.action.pk, row.short_description, _last_updated(row)) for row in self.rows),
+        )
+
 
 @dataclass
 class AtAGlance:
     rag_counts: list[RagCount]
-    measures_off_target: list[MeasureRow]
+    measures_off_target: list[GlanceMeasure]
     measures_with_rag: int
-    high_risks: list
+    high_risks: list[GlanceRisk]
     not_updated: list[OwnerActions]
     not_updated_count: int = field(default=0)
 
@@ -67,7 +92,7 @@ def _owner_label(row: ReportActionRow) -> str:
 
 
 def at_a_glance(report_context: ReportContext) -> AtAGlance:
-    """Return what the SRO looks for first, from what the report has already read (no queries)."""
+    """Return what the SRO looks for first, from what the report has already read (no queries of its own)."""
     quarter = report_context.quarter
     rows = report_context.action_rows
     previous = report_context.themes.previous_rags
@@ -80,15 +105,6 @@ def at_a_glance(report_context: ReportContext) -> AtAGlance:
         RagCount(rag=rag, word=RAG_WORDS[rag], count=len(now_counts[rag]), previous=before[rag], rows=now_counts[rag])
         for rag in RAG_ORDER
     ]
-    measures = [row for table in report_context.measure_tables.values() for row in table.rows]
-    with_rag = [row for row in measures if row.latest is not None and row.latest.rag]
-    off_target = [row for row in with_rag if row.latest.rag == Rag.RED]
-    high_risks = [
-        risk
-        for risk in report_context.risks
-        if risk.status == RiskStatus.OPEN and (band := band_for_score(risk.score)) and band.key == HIGH_RISK_BAND
-    ]
-    high_risks.sort(key=lambda r: (-r.score, r.ref))
     stale: dict[str, list[ReportActionRow]] = {}
     for row in rows:
         update = row.latest_update
@@ -97,9 +113,9 @@ def at_a_glance(report_context: ReportContext) -> AtAGlance:
     not_updated = [OwnerActions(owner=owner, rows=stale[owner]) for owner in sorted(stale)]
     return AtAGlance(
         rag_counts=rag_counts,
-        measures_off_target=off_target,
-        measures_with_rag=len(with_rag),
-        high_risks=high_risks,
+        measures_off_target=report_context.glance_measures.off_target,
+        measures_with_rag=report_context.glance_measures.with_rag,
+        high_risks=report_context.glance_risks,
         not_updated=not_updated,
         not_updated_count=sum(len(group.rows) for group in not_updated),
     )
@@ -109,6 +125,8 @@ class AtAGlancePanel(Panel):
     # After the summary (the plan's overall status, order 20): the SRO's first screen holds both.
     order = 25
     template_name = "report/panels/at_a_glance.html"
+    # data_versions None: it counts from every app, so any change rebuilds it (from the kept summaries of
+    # the KPI tables and the register, report.context.SUMMARIES, unless those changed).
 
     def get_context_data(self, *, report_context):
         return {"glance": at_a_glance(report_context), "quarter": report_context.quarter}

@@ -16,7 +16,7 @@ from plans import selectors as plan_selectors
 from plans.models import Plan
 from report import cache as report_cache
 from report.context import ReportContext
-from report.panels import report_html
+from report.panels import report_panels
 
 AS_AT_UNREADABLE_MESSAGE = (
     "The date “{value}” could not be read. Give it as year-month-day, for example 2021-07-13. "
@@ -153,20 +153,5 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(**self.report_context_data(), **kwargs)
 
     def panels(self, report_context: ReportContext) -> list:
-        """Return the rendered panels, from the cache while no data they show has changed."""
-        key = report_cache.report_cache_key(
-            user=self.request.user,
-            plan_pk=report_context.plan.pk,
-            financial_year=report_context.quarter.financial_year,
-            quarter=report_context.quarter.quarter,
-            as_at=report_context.as_at,
-            pdf=self.pdf,
-            all_months=report_context.months_of_year is None,
-            today=timezone.localdate(),
-        )
-        cached = report_cache.cached_html(key)
-        if cached is not None:
-            return [cached]
-        panels = report_html(report_context)
-        report_cache.cache_html(key, panels)
-        return panels
+        """Return the rendered panels, each part from the cache while no data it shows has changed."""
+        return [report_cache.cached_report_html(report_context, today=timezone.localdate(), panels_of=report_panels)]

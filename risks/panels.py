@@ -3,12 +3,22 @@ it escalates (score risen since the last review, or above the plan's appetite) n
 
 from __future__ import annotations
 
+from core.data_versions import data_versions_watch
 from core.panels import REPORT, Panel, panels_register
+
+# The risks app's data version (core.data_versions): every risk, control, review and appetite.
+RISKS = "risks"
+
+
+def data_version_names(model: type, instance) -> tuple[str, ...]:
+    """Return the data versions a saved or deleted row of the risks app belongs to: the one, RISKS."""
+    return (RISKS,)
 
 
 class RiskRegisterPanel(Panel):
     order = 60
     template_name = "report/panels/risk_register.html"
+    data_versions = (RISKS,)
 
     def get_context_data(self, *, report_context):
         risks = report_context.risks
@@ -22,5 +32,6 @@ def report_panels(*, report_context) -> list[Panel]:
 
 
 def register() -> None:
-    """Contribute the register to the report (called from RisksConfig.ready)."""
+    """Contribute the register to the report and watch the app's data (called from RisksConfig.ready)."""
     panels_register(REPORT, "risks", report_panels)
+    data_versions_watch("risks", data_version_names)

@@ -1,0 +1,97 @@
+"""Data versions: named tokens in the shared cache that change whenever the data they name changes.
+
+Each app owns its names (plans/panels.py, kpis/panels.py, risks/panels.py) and says, per saved or deleted
+row, which of them the row belongs to; `ANY` changes with every one of them. What is cached from the data
+(the report's parts, the stored papers) keeps the tokens it was built from and is served only while they
+are still current. A name never bumped, or lost from the cache, reads as the current `ANY`, which has
+changed by the time it matters: a name is only ever lost after being set, and setting it changed `ANY`.
+A name is kept in the cache (with the current `ANY`) the first time it is read after a change, so the
+first change after the cache was emptied rebuilds everything once, and later ones only their own parts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+ANY = "any"
+KEY_PREFIX = "data-version:"
+
+NamesOf = Callable[[type, object], Iterable[str]]
+
+
+def version_key(name: str) -> str:
+    """Return the cache key the token of `name` is kept under."""
+    return f"{KEY_PREFIX}{name}"
+
+
+def _any_version(found: str | None) -> str:
+    if found is not None:
+        return found
+    cache.add(version_key(ANY), uuid.uuid4().hex, timeout=None)
+    return cache.get(version_key(ANY)) or uuid.uuid4().hex
+
+
+def data_versions_read(names: Iterable[str], *, keep_unset: bool = True) -> dict[str, str]:
+    """Return the current token of each name (and of ANY), in one read of the cache.
+
+    A name never bumped (or lost) reads as the current ANY. With `keep_unset` it is then kept in the cache,
+    so that from now on it changes only with its own data (three queries a name, once); without, nothing is
+    written but ANY, and what is built under it is rebuilt at the next change of anything.
+    """
+    wanted = {ANY, *names}
+    tokens = cache.get_many([version_key(name) for name in wanted])
+    versions = {name: tokens[version_key(name)] for name in wanted if version_key(name) in tokens}
+    versions[ANY] = _any_version(versions.get(ANY))
+    for name in wanted - versions.keys():
+        if keep_unset:
+            cache.add(version_key(name), versions[ANY], timeout=None)
+        versions[name] = versions[ANY]
+    return versions
+
+
+def _replace(names: tuple[str, ...]) -> None:
+    # ANY last: a reader that sees the new ANY sees the other new names too.
+    for name in (*names, ANY):
+        cache.set(version_key(name), uuid.uuid4().hex, timeout=None)
+
+
+def data_versions_bump(*names: str) -> None:
+    """Give each name (and ANY) a new token, now and again once the change is committed.
+
+    Again on commit: a part built from the old data by another request while the change was in flight
+    must not be kept under the new token.
+    """
+    unique = tuple(dict.fromkeys(name for name in names if name != ANY))
+    _replace(unique)
+    transaction.on_commit(lambda: _replace(unique))
+
+
+def data_versions_watch(app_label: str, names_of: NamesOf) -> None:
+    """Bump, for every saved or deleted row of the app's models (their history too), the names it belongs to.
+
+    `names_of(model, instance)` returns them; simple_history's historical models are passed as the model
+    they record, so a history row belongs where its row does.
+    """
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    for model in apps.get_app_config(app_label).get_models():
+        recorded = getattr(model, "instance_type", model)
+
+        def changed(sender, instance=None, recorded=recorded, **kwargs):
+            data_versions_bump(*names_of(recorded, instance))
+
+        uid = f"data-versions:{model._meta.label}"
+        post_save.connect(changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
+        post_delete.connect(changed, sender=model, dispatch_uid=f"{uid}:delete", weak=False)
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+
+            def links_changed(sender, instance=None, through=through, **kwargs):
+                data_versions_bump(*names_of(through, instance))
+
+            m2m_changed.connect(links_changed, sender=through, dispatch_uid=f"{uid}:{field.name}:m2m", weak=False)

@@ -1,0 +1,178 @@
+"""The report is cached in parts: each change rebuilds exactly the parts that show it, the rest come from the cache."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from core.data_versions import data_versions_bump
+from kpis.models import MeasureValue
+from plans import services
+from plans.models import KeyAction, KeyPriority, Plan
+from report import cache as report_cache
+from risks.models import Risk
+from tests.report.builders import build_plan
+from tests.two_factor import sign_in_verified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def plan(head_of_service):
+    return build_plan(slug="parts", owner=head_of_service)
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The parts rendered (not served from the cache) by each request: (panel class, theme number or None)."""
+    seen: list[tuple[str, int | None]] = []
+    render = report_cache._render
+
+    def spy(part, report_context):
+        panel = part.panel
+        theme = getattr(getattr(panel, "block", None), "theme", None) or getattr(panel, "theme", None)
+        seen.append((type(panel).__name__, theme.number if theme else None))
+        return render(part, report_context)
+
+    monkeypatch.setattr(report_cache, "_render", spy)
+    return seen
+
+
+@pytest.fixture
+def warm(client, sro, plan, rendered):
+    """A report viewed, after one change (the first change after the cache was emptied rebuilds every part once)."""
+    client.force_login(sro)
+    view(client)
+    data_versions_bump("warm-up")
+    view(client)
+    rendered.clear()
+    return client
+
+
+def view(client) -> str:
+    response = client.get(reverse("report"), {"plan": "parts"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def themes_of(plan) -> list[int]:
+    return sorted(plan.themes.values_list("number", flat=True))
+
+
+def test_nothing_changed_renders_nothing(warm, rendered):
+    view(warm)
+    assert rendered == []
+
+
+def test_an_action_update_rebuilds_its_themes_actions_and_at_a_glance_only(warm, rendered, plan, head_of_service):
+    action = KeyAction.objects.filter(objective__theme__plan=plan, objective__theme__number=1).first()
+    services.key_action_update_add(
+        user=head_of_service,
+        key_action=action,
+        expected_version=action.version,
+        financial_year=2021,
+        quarter=1,
+        rag="green",
+        progress="Parts rebuilt.",
+    )
+    body = view(warm)
+    assert sorted(rendered, key=str) == [("AtAGlancePanel", None), ("ThemeActionsPanel", 1)]
+    assert "Parts rebuilt." in body
+
+
+def test_a_kpi_value_rebuilds_the_kpi_tables_and_at_a_glance_only(warm, rendered, plan):
+    value = MeasureValue.objects.filter(measure__plan=plan).order_by("pk").first()
+    value.value = 4321
+    value.save()
+    view(warm)
+    expected = [("AtAGlancePanel", None)] + [("ThemeMeasuresPanel", n) for n in themes_of(plan)]
+    assert sorted(rendered, key=str) == sorted(expected, key=str)
+
+
+def test_a_risk_score_rebuilds_the_register_and_at_a_glance_only(warm, rendered, plan):
+    risk = Risk.objects.filter(plan=plan).order_by("ref").first()
+    risk.description = "A rescored risk."
+    risk.probability = 1
+    risk.score = risk.probability * risk.impact
+    risk.save()
+    body = view(warm)
+    assert sorted(rendered, key=str) == [("AtAGlancePanel", None), ("RiskRegisterPanel", None)]
+    assert "A rescored risk." in body
+
+
+def test_a_plan_summary_edit_rebuilds_the_summary_and_narrative_and_at_a_glance_only(warm, rendered, plan):
+    plan = Plan.objects.get(pk=plan.pk)
+    plan.overall_narrative = "<p>A new overall narrative.</p>"
+    plan.save()
+    body = view(warm)
+    assert sorted(rendered, key=str) == [
+        ("AtAGlancePanel", None),
+        ("HeaderPanel", None),
+        ("OverallNarrativePanel", None),
+    ]
+    assert "A new overall narrative." in body
+
+
+def test_a_key_priority_rebuilds_the_key_priorities_and_at_a_glance_only(warm, rendered, plan):
+    priority = KeyPriority.objects.filter(plan=plan).order_by("order").first()
+    priority.description = "A reworded priority."
+    priority.save()
+    body = view(warm)
+    assert sorted(rendered, key=str) == [("AtAGlancePanel", None), ("KeyPrioritiesPanel", None)]
+    assert "A reworded priority." in body
+
+
+def test_while_another_request_rebuilds_the_previous_copy_is_served(warm, rendered, plan):
+    priority = KeyPriority.objects.filter(plan=plan).order_by("order").first()
+    before = priority.description
+    # Another request holds the rebuild of this report.
+    key = next(k for k in cache_keys() if k.startswith("report:"))
+    cache.add(f"{key}:rebuilding", 1, timeout=report_cache.LOCK_SECONDS)
+    priority.description = "Not yet on the page."
+    priority.save()
+    body = view(warm)
+    assert rendered == []
+    assert before in body
+    assert "Not yet on the page." not in body
+    cache.delete(f"{key}:rebuilding")  # its lock gone (done, or expired)
+    assert "Not yet on the page." in view(warm)
+
+
+def cache_keys() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM django_cache")
+        return [row[0].split(":", 2)[-1] for row in cursor.fetchall()]
+
+
+def test_update_buttons_are_each_readers_own_though_the_parts_are_shared(
+    client, sro, head_of_service, other_head_of_service, admin_user, plan
+):
+    theirs = KeyAction.objects.filter(objective__theme__plan=plan).order_by("pk").first()
+    theirs.owner = other_head_of_service
+    theirs.save()
+    owned = set(
+        KeyAction.objects.filter(objective__theme__plan=plan, owner=head_of_service).values_list("pk", flat=True)
+    )
+    every = set(KeyAction.objects.filter(objective__theme__plan=plan).values_list("pk", flat=True))
+
+    def buttons(user, **params) -> set[int]:
+        if user.is_superuser:
+            sign_in_verified(client, user)  # administrators pass two-step verification first
+        else:
+            client.force_login(user)
+        body = client.get(reverse("report"), {"plan": "parts", **params}).content.decode()
+        assert "<!--action-update" not in body
+        return {int(pk) for pk in re.findall(r'href="/actions/(\d+)/update/"', body)}
+
+    assert buttons(sro) == set()
+    assert buttons(head_of_service) == owned
+    assert buttons(other_head_of_service) == {theirs.pk}
+    assert buttons(admin_user) == every
+    assert buttons(sro) == set()
+    assert buttons(head_of_service, as_at=timezone.localdate().isoformat()) == set()
