@@ -65,7 +65,7 @@ def test_an_administrator_invites_karen_ogle_who_updates_the_action_she_is_given
     mine = page.locator("tbody tr").filter(has=page.get_by_role("link", name=re.compile("^Add update")))
     expect(mine).to_have_count(1)
     mine.get_by_role("link", name=re.compile("^Add update")).click()
-    write_update(page, rag="Green", default=FinancialQuarter(2021, 1))
+    write_update(page, rag="Green", default=FinancialQuarter(2021, 2))
     expect(page.get_by_role("status").first).to_have_text("Your update was saved.")
     assert action.updates.filter(author__email="karen.ogle@torbay.gov.uk").count() == 1
 
@@ -120,5 +120,6 @@ def test_an_email_address_stays_on_one_line_on_a_phone(page: Page, live_server, 
     sign_in(page, live_server, "admin")
     page.goto(url(live_server, "/people/"))
     cell = page.get_by_role("cell", name="karen.ogle@torbay.gov.uk")
-    line = page.get_by_role("cell", name="—").first.bounding_box()["height"]
+    # A short address (the demo's SRO) takes one line: the long one must take no more.
+    line = page.get_by_role("cell", name="sro@example.gov.uk", exact=True).bounding_box()["height"]
     assert cell.bounding_box()["height"] <= line
