@@ -42,8 +42,8 @@ def as_text(value: str) -> str:
 
 
 def round_name(round_: ReportingRound) -> str:
-    """Return the round as a sentence names it: "Torbay plan's Q2 2021/22 round"."""
-    return f"{round_.plan.title}'s {round_.for_quarter.label} round"
+    """Return the round as a sentence names it: "the Q2 2021/22 round of Torbay plan"."""
+    return f"the {round_.for_quarter.label} round of {round_.plan.title}"
 
 
 @dataclass(frozen=True)

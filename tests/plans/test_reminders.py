@@ -153,7 +153,7 @@ def _closed(action):
             None,
             _not_yet_a_user,
             None,
-            "Karen Ogle owns 1 update due in Improvement plan",
+            "Karen Ogle owns 1 update due in the Q2 2021/22 round of Improvement plan",
             id="owner named only, not yet a user",
         ),
     ],
@@ -200,7 +200,7 @@ def test_owners_not_yet_users_are_counted_in_one_sentence(round_, action):
     for _ in range(2):
         KeyActionFactory(owner=None, owner_name="Karen Ogle", objective=action.objective)
     plan = round_.plan.title
-    expected = NOT_A_USER_MESSAGE.format(name="Karen Ogle", count=2, s="s", round=f"{plan}'s Q2 2021/22 round")
+    expected = NOT_A_USER_MESSAGE.format(name="Karen Ogle", count=2, s="s", round=f"the Q2 2021/22 round of {plan}")
     assert reminders_due(today=days(1), days_before=3).skipped == [expected]
 
 
@@ -431,6 +431,9 @@ def test_the_page_lists_who_when_what_and_the_outcome_newest_first(client, sro, 
     assert "Audit case files</a>: 2 days overdue: the deadline was 15 October 2021" in body
     assert 'Failed</strong><div class="small">SMTPRecipientsRefused' in body
     assert "The next run tries again." in body
+    # A reminder may list dozens of actions: each list is folded, and on a phone each reminder is one block.
+    assert body.count("<details") == 3
+    assert "table-stacked" in body
 
 
 def test_the_review_page_links_to_the_reminders(client, sro, round_):
