@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from plans.models import Plan, ReminderSent
@@ -16,6 +16,8 @@ from plans.rounds.reminder_emails import reminder_message, site_url
 from plans.rounds.reminders import Reminder, reminders_due
 
 Outcome = ReminderSent.Outcome
+# A reminder still "sending" this long after it was claimed was cut off (the run was stopped): claim it again.
+STALE_SENDING = datetime.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ def _records(reminder: Reminder, today: datetime.date):
 def _claim(reminder: Reminder, today: datetime.date) -> ReminderSent | None:
     """Record the reminder as being sent and return the record; None when today's was sent (or is being sent).
 
-    The unique constraint decides between two runs at once; a reminder that failed earlier today is claimed again.
+    The unique constraint decides between two runs at once; a reminder that failed earlier today, or whose run
+    stopped while sending it, is claimed again.
     """
     person = reminder.recipient
     fields = {
@@ -107,7 +110,8 @@ def _claim(reminder: Reminder, today: datetime.date) -> ReminderSent | None:
             return record
     except IntegrityError:
         pass
-    retried = _records(reminder, today).filter(outcome=Outcome.FAILED)
+    stale = Q(outcome=Outcome.SENDING, sent_at__lt=fields["sent_at"] - STALE_SENDING)
+    retried = _records(reminder, today).filter(Q(outcome=Outcome.FAILED) | stale)
     if retried.update(**fields, attempts=F("attempts") + 1) == 0:
         return None
     return _records(reminder, today).get()

@@ -256,7 +256,16 @@ def test_running_twice_sends_nothing_new_and_the_next_day_sends_again(round_, ac
     assert ReminderSent.objects.filter(day=days(2), outcome=ReminderSent.Outcome.SENT).count() == 2
 
 
-def test_a_reminder_another_run_is_sending_is_not_sent_again(round_, action, becky):
+@pytest.mark.parametrize(
+    ("claimed", "status"),
+    [
+        pytest.param(datetime.timedelta(minutes=1), ReminderResult.ALREADY, id="another run sending it now"),
+        pytest.param(datetime.timedelta(hours=1), ReminderResult.SENT, id="a run stopped while sending it"),
+    ],
+)
+def test_a_reminder_another_run_is_sending_is_left_to_it_unless_that_run_stopped(
+    round_, action, becky, claimed, status
+):
     ReminderSent.objects.create(
         round=round_,
         recipient=becky,
@@ -264,11 +273,14 @@ def test_a_reminder_another_run_is_sending_is_not_sent_again(round_, action, bec
         recipient_email=becky.email,
         kind=ReminderSent.Kind.OWNER,
         day=days(1),
-        sent_at=timezone.now(),
+        sent_at=timezone.now() - claimed,
         subject="Sending elsewhere",
     )
-    assert [r.status for r in reminders_send(today=days(1)).results] == [ReminderResult.ALREADY]
-    assert mail.outbox == []
+    assert [r.status for r in reminders_send(today=days(1)).results] == [status]
+    assert len(mail.outbox) == (status == ReminderResult.SENT)
+    assert ReminderSent.objects.get().outcome == (
+        ReminderSent.Outcome.SENT if status == ReminderResult.SENT else ReminderSent.Outcome.SENDING
+    )
 
 
 FAILING = {"becky.thompson@example.gov.uk"}
