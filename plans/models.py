@@ -571,3 +571,6 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_action} in {self.round}: {self.get_status_display()}"
+
+
+from plans.rounds.reminder_models import ReminderSent  # noqa: E402, F401  (its own module: see its docstring)

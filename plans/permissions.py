@@ -56,6 +56,12 @@ def can_review_updates(user: AnyUser) -> bool:
     return user.has_perm(REVIEW_UPDATES)
 
 
+def can_read_reminders(user: AnyUser) -> bool:
+    """Return whether the user may read the reminders emailed for a plan's rounds: the SRO, improvement leads and
+    administrators, who open rounds or sign off their updates."""
+    return can_open_round(user) or can_review_updates(user)
+
+
 # The model permissions this app grants each role (core.roles.roles_ensure gathers every app's, after
 # every migrate). Heads of service work through the app's own pages, which check the row rules above.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -127,6 +127,12 @@ PAGES = [
         lambda w: reverse("plans:round_review", args=[_slug(w)]),
         only("sro", "admin_user_", "improvement_lead"),
     ),
+    # The reminders emailed for a plan's rounds (issue 10): those who open rounds or sign off their updates.
+    (
+        "reminders sent",
+        lambda w: reverse("plans:round_reminders", args=[_slug(w)]),
+        only("sro", "admin_user_", "improvement_lead"),
+    ),
     ("KPI tables", lambda w: reverse("kpis:measure_list"), READ),
     ("KPI measure", lambda w: reverse("kpis:measure_detail", kwargs={"pk": w["measure"].pk}), READ),
     ("risk register", lambda w: reverse("risks:risk_list"), READ),

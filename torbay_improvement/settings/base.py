@@ -252,7 +252,7 @@ SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "").strip()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "improve-2021")
 
-# Email (password reset; reminders to come), with Django's own setting names, from the environment.
+# Email (password reset, reminders), with Django's own setting names, from the environment.
 # SMTP unless told otherwise; settings.dev prints emails to the console.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -262,6 +262,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-emails"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "improvement-tracker@localhost")
+# Reminders (manage.py send_reminders): an owner is reminded when the round's deadline is this many days away
+# or fewer, and every day after it. Links in emails start with SITE_URL (e.g. https://tracker.example.gov.uk).
+REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", "3"))
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
 # A password reset link works once, for this long.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
 
