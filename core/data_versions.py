@@ -73,8 +73,9 @@ def data_versions_bump(*names: str) -> None:
 def data_versions_watch(app_label: str, names_of: NamesOf) -> None:
     """Bump, for every saved or deleted row of the app's models (their history too), the names it belongs to.
 
-    `names_of(model, instance)` returns them; simple_history's historical models are passed as the model
-    they record, so a history row belongs where its row does.
+    `names_of(model, instance)` returns them (none for a row the report never shows, such as a record of
+    an email sent: then nothing is bumped); simple_history's historical models are passed as the model they
+    record, so a history row belongs where its row does.
     """
     from django.apps import apps
     from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -83,7 +84,9 @@ def data_versions_watch(app_label: str, names_of: NamesOf) -> None:
         recorded = getattr(model, "instance_type", model)
 
         def changed(sender, instance=None, recorded=recorded, **kwargs):
-            data_versions_bump(*names_of(recorded, instance))
+            names = tuple(names_of(recorded, instance))
+            if names:
+                data_versions_bump(*names)
 
         uid = f"data-versions:{model._meta.label}"
         post_save.connect(changed, sender=model, dispatch_uid=f"{uid}:save", weak=False)
@@ -92,6 +95,8 @@ def data_versions_watch(app_label: str, names_of: NamesOf) -> None:
             through = field.remote_field.through
 
             def links_changed(sender, instance=None, through=through, **kwargs):
-                data_versions_bump(*names_of(through, instance))
+                names = tuple(names_of(through, instance))
+                if names:
+                    data_versions_bump(*names)
 
             m2m_changed.connect(links_changed, sender=through, dispatch_uid=f"{uid}:{field.name}:m2m", weak=False)

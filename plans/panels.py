@@ -18,6 +18,7 @@ from core.panels import REPORT, THEME, Panel, panels_for, panels_personaliser_re
 from plans import models
 from plans.narrative import narrative_mentions_other_rag
 from plans.permissions import can_edit_key_action
+from plans.rounds.reminder_models import ReminderSent
 from plans.selectors import ActionRow, ThemeBlock
 
 # The plans app's data versions (core.data_versions): one per section of the report it fills, one per
@@ -45,7 +46,10 @@ def theme_actions_version(theme_pk: int) -> str:
 
 
 def data_version_names(model: type, instance) -> tuple[str, ...]:
-    """Return the data versions a saved or deleted row of the plans app belongs to."""
+    """Return the data versions a saved or deleted row of the plans app belongs to (none for a reminder sent,
+    which no report or paper shows)."""
+    if model is ReminderSent:
+        return ()
     if model in NAMED_MODELS:
         return (NAMED_MODELS[model],)
     if model in THEME_ACTION_MODELS and instance is not None:

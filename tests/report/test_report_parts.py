@@ -176,3 +176,34 @@ def test_update_buttons_are_each_readers_own_though_the_parts_are_shared(
     assert buttons(admin_user) == every
     assert buttons(sro) == set()
     assert buttons(head_of_service, as_at=timezone.localdate().isoformat()) == set()
+
+
+def test_a_reminder_recorded_rebuilds_nothing(warm, rendered, plan, sro):
+    """A record of an email sent is shown by no report or paper: the reminder command runs hourly."""
+    import datetime
+
+    from plans.rounds.reminder_models import ReminderSent
+    from plans.rounds.services import round_open
+
+    reporting_round = round_open(
+        user=sro,
+        plan=plan,
+        financial_year=2021,
+        quarter=2,
+        deadline=datetime.date(2021, 10, 15),
+        board_date=datetime.date(2021, 10, 30),
+    )
+    view(warm)
+    rendered.clear()
+    ReminderSent.objects.create(
+        round=reporting_round,
+        recipient=sro,
+        recipient_name="Nancy Meehan",
+        recipient_email="sro@example.gov.uk",
+        kind=ReminderSent.Kind.DIGEST,
+        day=datetime.date(2021, 10, 14),
+        sent_at=timezone.now(),
+        subject="1 update awaits sign-off",
+    )
+    view(warm)
+    assert rendered == []
