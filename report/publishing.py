@@ -131,6 +131,7 @@ def paper_publish(*, user: User, plan: Plan, quarter: FinancialQuarter) -> Publi
         )
         if round_open:
             locks.round_close(user=user, round_=round_)
+    paper.refresh_from_db()  # the PDF's state, once queued (or built, where tasks run at once)
     return paper
 
 
@@ -146,8 +147,6 @@ def paper_record(
 ) -> PublishedPaper:
     """Freeze the report for the plan and quarter as it stands into a published paper and lock the quarter
     (no round needed: paper_publish checks the round; the demo records the seed's paper); return the paper."""
-    from report.tasks import build_published_pdf
-
     version = version or _latest_version(plan=plan, quarter=quarter) + 1
     with transaction.atomic():
         # Locked first, so an update saved while the paper is frozen is refused rather than left out unsaid.
@@ -155,25 +154,33 @@ def paper_record(
         choice = PaperChoice(plan=plan, quarter=quarter, as_at=None, all_months=True)
         folder = published_folder(plan=plan, quarter=quarter, version=version)
         data = paper_data(_report_context(choice))
+        now = timezone.now()
         paper = PublishedPaper(
             plan=plan,
             financial_year=quarter.financial_year,
             quarter=quarter.quarter,
             version=version,
             board_date=board_date,
-            published_at=timezone.now(),
+            published_at=now,
             published_by=user,
-            html_file=_store(folder, choice.file_name("html"), paper_html(choice).encode()),
-            docx_file=_store(folder, choice.file_name("docx"), paper_docx(choice)),
+            html_file=_store(folder, choice.file_name("html"), paper_html(choice, published_at=now).encode()),
+            docx_file=_store(folder, choice.file_name("docx"), paper_docx(choice, published_at=now)),
             data=data,
         )
         _store(folder, "data.json", json.dumps(data, indent=1).encode())
         paper.full_clean()
         paper.save()
-        result = build_published_pdf.enqueue(paper.pk)
-        PublishedPaper.objects.filter(pk=paper.pk).update(task_id=str(result.id))
+        # Once the paper is committed, so no worker looks for a row it cannot see (nor for one rolled back).
+        transaction.on_commit(lambda: _pdf_enqueue(paper.pk))
     paper.refresh_from_db()
     return paper
+
+
+def _pdf_enqueue(paper_id: int) -> None:
+    from report.tasks import build_published_pdf
+
+    result = build_published_pdf.enqueue(paper_id)
+    PublishedPaper.objects.filter(pk=paper_id).update(task_id=str(result.id))
 
 
 def published_pdf_build(paper_id: int) -> str:
@@ -200,12 +207,10 @@ def published_pdf_build(paper_id: int) -> str:
 
 def paper_pdf_retry(*, user: User, paper: PublishedPaper) -> PublishedPaper:
     """Queue the PDF of a published paper whose build failed, again; return the paper."""
-    from report.tasks import build_published_pdf
-
     if not plan_permissions.can_publish_round(user):
         raise PermissionDenied(locks.NOT_PUBLISHER_MESSAGE)
     if paper.pdf_status == PublishedPaper.PdfStatus.FAILED:
-        build_published_pdf.enqueue(paper.pk)
+        _pdf_enqueue(paper.pk)
     paper.refresh_from_db()
     return paper
 
@@ -224,3 +229,22 @@ def paper_reopen(*, user: User, paper: PublishedPaper, reason: str) -> Published
         paper.reopened_at, paper.reopened_by, paper.reopen_reason = lock.reopened_at, user, lock.reopen_reason
         paper.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
     return paper
+
+
+# The demo: the seed's July 2021 report, as it went to the board, is the plan's published Q1 2021/22 paper.
+DEMO_PAPER_QUARTER = FinancialQuarter(2021, 1)
+
+
+def published_demo_load(*, plan_slug: str, publisher: str = "sro") -> PublishedPaper | None:
+    """Record the demo plan's seed report as its published Q1 2021/22 paper (locking the quarter) unless it has
+    one; return the paper if recorded."""
+    plan = Plan.objects.filter(slug=plan_slug).first()
+    user = User.objects.filter(username=publisher).first()
+    quarter = DEMO_PAPER_QUARTER
+    if plan is None or user is None:
+        return None
+    if PublishedPaper.objects.filter(
+        plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter
+    ).exists():
+        return None
+    return paper_record(user=user, plan=plan, quarter=quarter, board_date=plan.report_date)

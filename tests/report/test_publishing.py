@@ -10,6 +10,7 @@ import subprocess
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.urls import reverse
 
 from core import roles
@@ -23,7 +24,8 @@ from tests.factories import KeyActionFactory
 from tests.plans.test_rounds import open_round, plan_of
 from tests.plans.test_rounds import submit as save_update
 
-pytestmark = pytest.mark.django_db
+# Transactional: the PDF is queued once the paper is committed (and built at once, as the tests run tasks).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 Q2 = FinancialQuarter(2021, 2)
 
@@ -59,6 +61,7 @@ def test_publishing_freezes_the_paper_locks_the_quarter_and_closes_the_round(pub
     paper = published
     assert (paper.version, paper.board_date, paper.pdf_status) == (1, datetime.date(2021, 10, 28), "ready")
     assert "Triage live." in read(paper.html_file).decode()
+    assert "as published for the board on" in read(paper.html_file).decode()
     assert "Triage live." in pdf_text(paper.pdf_file)
     assert read(paper.docx_file).startswith(b"PK")
     assert paper.html_file.startswith("papers/published/torbay/2021-q2/v1/")
@@ -261,3 +264,20 @@ def test_the_published_list_reads_in_a_fixed_number_of_queries(client, sro, boar
     with django_assert_num_queries(4):
         body = client.get("/published/").content.decode()
     assert body.count('href="/published/plan-') == 12  # four papers: each its page, its PDF and its Word file
+
+
+def test_setup_demo_records_the_seed_report_as_the_published_q1_paper_once():
+    call_command("setup_demo", verbosity=0)
+    call_command("setup_demo", verbosity=0)
+    paper = PublishedPaper.objects.select_related("plan").get()
+    assert (paper.plan.slug, paper.financial_year, paper.quarter, paper.version) == (
+        "torbay-2021-highlight",
+        2021,
+        1,
+        1,
+    )
+    assert paper.board_date == paper.plan.report_date
+    assert paper.pdf_status == PublishedPaper.PdfStatus.READY
+    assert locks.quarter_is_locked(plan_id=paper.plan_id, financial_year=2021, quarter=1)
+    assert ReportingRound.objects.get(plan=paper.plan).for_quarter == Q2  # the Q2 round stays open
+    assert ReportingRound.objects.get(plan=paper.plan).status == ReportingRound.Status.OPEN
