@@ -27,5 +27,6 @@ urlpatterns = [
     path(f"{PAPER}pdf/", board_readable(views.PublishedFileView.as_view(kind="pdf")), name="pdf"),
     path(f"{PAPER}docx/", board_readable(views.PublishedFileView.as_view(kind="docx")), name="docx"),
     path(f"{PAPER}reopen/", views.ReopenView.as_view(), name="reopen"),
+    path(f"{PAPER}pdf/again/", views.PdfRetryView.as_view(), name="pdf_retry"),
     path("<slug:slug>/<int:year>-q<q:quarter>/publish/", views.PublishView.as_view(), name="publish"),
 ]

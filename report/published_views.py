@@ -101,6 +101,7 @@ class PublishedPaperView(PaperMixin, LoginRequiredMixin, TemplateView):
             plan=paper.plan,
             for_quarter=FinancialQuarter(paper.financial_year, paper.quarter),
             versions=versions,
+            may_publish=may_publish,
             may_reopen=may_publish and latest and paper.reopened_at is None,
             may_republish=may_publish and latest and paper.reopened_at is not None,
             **kwargs,
@@ -176,4 +177,18 @@ class ReopenView(RowPermissionRequiredMixin, PublishedPaperView):
             return self.render_to_response(context, status=400)
         quarter = FinancialQuarter(paper.financial_year, paper.quarter)
         messages.success(request, REOPENED_MESSAGE.format(quarter=quarter.label))
+        return HttpResponseRedirect(reverse("published:paper", kwargs=paper.url_kwargs))
+
+
+class PdfRetryView(PaperMixin, RowPermissionRequiredMixin, View):
+    """The SRO or an administrator asks for a failed PDF to be laid out again from the frozen HTML (POST)."""
+
+    http_method_names = ["post"]
+    permission_denied_message = locks.NOT_PUBLISHER_MESSAGE
+
+    def test_func(self) -> bool:
+        return plan_permissions.can_publish_round(self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        paper = publishing.paper_pdf_retry(user=request.user, paper=self.paper())
         return HttpResponseRedirect(reverse("published:paper", kwargs=paper.url_kwargs))

@@ -202,6 +202,11 @@ PAGES = [
         EDITORS,
     ),
     (
+        "build a published PDF again",
+        lambda w: reverse("published:pdf_retry", kwargs=w["paper"].url_kwargs),
+        {**EDITORS, "sro": 405, "admin_user_": 405},
+    ),
+    (
         "reopen a quarter",
         lambda w: reverse("published:reopen", kwargs=w["paper"].url_kwargs),
         {**EDITORS, "sro": 405, "admin_user_": 405},

@@ -281,3 +281,16 @@ def test_setup_demo_records_the_seed_report_as_the_published_q1_paper_once():
     assert locks.quarter_is_locked(plan_id=paper.plan_id, financial_year=2021, quarter=1)
     assert ReportingRound.objects.get(plan=paper.plan).for_quarter == Q2  # the Q2 round stays open
     assert ReportingRound.objects.get(plan=paper.plan).status == ReportingRound.Status.OPEN
+
+
+def test_a_failed_pdf_is_built_again_from_the_frozen_paper_by_the_sro(client, published, sro, head_of_service):
+    PublishedPaper.objects.filter(pk=published.pk).update(pdf_status="failed", pdf_file="", pdf_error="Stopped.")
+    client.force_login(head_of_service)
+    paper_url = reverse("published:paper", kwargs=published.url_kwargs)
+    assert "Ask the SRO to build it again" in client.get(paper_url).content.decode()
+    assert client.post(reverse("published:pdf_retry", kwargs=published.url_kwargs)).status_code == 403
+    client.force_login(sro)
+    assert client.post(reverse("published:pdf_retry", kwargs=published.url_kwargs)).status_code == 302
+    again = PublishedPaper.objects.get(pk=published.pk)
+    assert again.pdf_status == "ready"
+    assert "Triage live." in pdf_text(again.pdf_file)
