@@ -294,3 +294,16 @@ def test_a_failed_pdf_is_built_again_from_the_frozen_paper_by_the_sro(client, pu
     again = PublishedPaper.objects.get(pk=published.pk)
     assert again.pdf_status == "ready"
     assert "Triage live." in pdf_text(again.pdf_file)
+
+
+def test_a_locked_quarters_rag_changed_in_the_admin_is_refused_beside_the_form(client, published, admin_user_, action):
+    from tests.two_factor import sign_in
+
+    sign_in(client, admin_user_)
+    rag = QuarterRag.objects.get(key_action=action, financial_year=2021, quarter=2)
+    url = reverse("admin:plans_quarterrag_change", args=[rag.pk])
+    data = {"key_action": action.pk, "financial_year": 2021, "quarter": 2, "rag": "red"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Q2 2021/22 is locked: its paper went to the board" in response.content.decode()
+    assert QuarterRag.objects.get(pk=rag.pk).rag == "green"
