@@ -35,6 +35,13 @@ def board_readable(view):
     return view
 
 
+def landing_url(user, url: str) -> str:
+    """Return where a person goes after signing in: `url`, except that a board member goes to the papers."""
+    if is_board_member_only(user) and not url.startswith(BOARD_HOME_URL):
+        return BOARD_HOME_URL
+    return url
+
+
 def board_only_response(request):
     """Return the page telling a board member what they can read here (HTTP 403)."""
     return render(request, BOARD_ONLY_TEMPLATE, {"board_home_url": BOARD_HOME_URL}, status=403)

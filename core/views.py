@@ -9,8 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.access import BOARD_HOME_URL
-from core.roles import is_board_member_only
+from core.access import landing_url
 
 
 class RowPermissionRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -54,7 +53,4 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_success_url(self):
-        url = super().get_success_url()
-        if is_board_member_only(self.request.user) and not url.startswith(BOARD_HOME_URL):
-            return BOARD_HOME_URL
-        return url
+        return landing_url(self.request.user, super().get_success_url())
