@@ -83,7 +83,8 @@ class PublishedPaperView(PaperMixin, LoginRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        if self.paper().pdf_status in (PublishedPaper.PdfStatus.QUEUED, PublishedPaper.PdfStatus.BUILDING):
+        paper = self.paper()
+        if paper.pdf_status != PublishedPaper.PdfStatus.READY and not publishing.pdf_failed(paper):
             response["Refresh"] = str(PDF_REFRESH_SECONDS)
         return response
 
@@ -102,6 +103,7 @@ class PublishedPaperView(PaperMixin, LoginRequiredMixin, TemplateView):
             for_quarter=FinancialQuarter(paper.financial_year, paper.quarter),
             versions=versions,
             may_publish=may_publish,
+            pdf_failed=publishing.pdf_failed(paper),
             may_reopen=may_publish and latest and paper.reopened_at is None,
             may_republish=may_publish and latest and paper.reopened_at is not None,
             **kwargs,

@@ -7,6 +7,7 @@ by the worker, from the frozen HTML (never from live data), as `pdf_status` tell
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from django.contrib.auth.models import User
@@ -25,6 +26,7 @@ from plans.rounds import locks
 from report.context import ReportContext
 from report.models import PublishedPaper
 from report.paper_files import PaperChoice, _report_context, paper_docx, paper_html, paper_pdf
+from report.stored_papers import BUILD_LIMIT
 
 PUBLISHED_FOLDER = "papers/published"
 NOTHING_TO_PUBLISH_MESSAGE = (
@@ -205,11 +207,20 @@ def published_pdf_build(paper_id: int) -> str:
     return stored
 
 
+def pdf_failed(paper: PublishedPaper, *, now: datetime.datetime | None = None) -> bool:
+    """Return whether the paper's PDF failed, or is still unbuilt long after publishing (its worker stopped)."""
+    if paper.pdf_status == PublishedPaper.PdfStatus.FAILED:
+        return True
+    waited = (now or timezone.now()) - paper.published_at
+    return paper.pdf_status != PublishedPaper.PdfStatus.READY and waited > BUILD_LIMIT
+
+
 def paper_pdf_retry(*, user: User, paper: PublishedPaper) -> PublishedPaper:
-    """Queue the PDF of a published paper whose build failed, again; return the paper."""
+    """Queue the PDF of a published paper whose build failed (or stopped), again; return the paper."""
     if not plan_permissions.can_publish_round(user):
         raise PermissionDenied(locks.NOT_PUBLISHER_MESSAGE)
-    if paper.pdf_status == PublishedPaper.PdfStatus.FAILED:
+    if pdf_failed(paper):
+        PublishedPaper.objects.filter(pk=paper.pk).update(pdf_status=PublishedPaper.PdfStatus.FAILED)
         _pdf_enqueue(paper.pk)
     paper.refresh_from_db()
     return paper

@@ -307,3 +307,14 @@ def test_a_locked_quarters_rag_changed_in_the_admin_is_refused_beside_the_form(c
     assert response.status_code == 200
     assert "Q2 2021/22 is locked: its paper went to the board" in response.content.decode()
     assert QuarterRag.objects.get(pk=rag.pk).rag == "green"
+
+
+def test_a_pdf_left_unbuilt_by_a_stopped_worker_counts_as_failed_and_is_built_again(client, published, sro):
+    long_ago = published.published_at - datetime.timedelta(hours=1)
+    PublishedPaper.objects.filter(pk=published.pk).update(pdf_status="building", pdf_file="", published_at=long_ago)
+    client.force_login(sro)
+    page = client.get(reverse("published:paper", kwargs=published.url_kwargs))
+    assert "Refresh" not in page
+    assert "Build the PDF again" in page.content.decode()
+    client.post(reverse("published:pdf_retry", kwargs=published.url_kwargs))
+    assert PublishedPaper.objects.get(pk=published.pk).pdf_status == "ready"
