@@ -84,9 +84,10 @@ def test_publish_read_by_the_board_refuse_a_late_save_reopen_and_republish(
     sign_out(page)
 
     sign_in(page, live_server, "becky.thompson", next_path=f"/actions/{becky.pk}/update/")
+    expect(page.locator("#quarter-locked")).to_contain_text(f"{label} is locked")  # said before typing
     page.get_by_label("Progress").fill(LATE)
     page.get_by_role("button", name="Save update").click()
-    expect(page.get_by_text(f"{label} is locked: its paper went to the board")).to_be_visible()
+    expect(page.get_by_text("its RAGs and updates can no longer be saved. Your words are kept")).to_be_visible()
     expect(page.get_by_label("Progress")).to_have_value(LATE)
     sign_out(page)
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from core import roles
 from core.calendar import FinancialQuarter
 from plans import services
-from plans.models import QuarterLock, QuarterRag, ReportingRound
+from plans.models import Plan, QuarterLock, QuarterRag, ReportingRound
 from plans.rounds import locks
 from report import publishing
 from report.models import PublishedPaper
@@ -108,6 +108,10 @@ def test_a_locked_quarter_refuses_updates_and_rags_in_a_sentence(published, head
 
 def test_the_update_form_refuses_a_locked_quarter_and_keeps_what_was_typed(client, published, head_of_service, action):
     client.force_login(head_of_service)
+    # With the round closed, the form opens on the plan's own reporting quarter: here set to the one published.
+    Plan.objects.filter(pk=plan_of(action).pk).update(reporting_year=2021, reporting_quarter=2)
+    opened = client.get(reverse("plans:action_update", kwargs={"pk": action.pk})).content.decode()
+    assert "Q2 2021/22 is locked: its paper went to the board, so an update for it will not be saved." in opened
     action.refresh_from_db()
     form = {"version": action.version, "financial_year": 2021, "quarter": 2, "rag": "green"}
     form |= {"progress": "Words I must not lose.", "barriers": "", "next_steps": ""}
