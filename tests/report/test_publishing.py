@@ -61,7 +61,7 @@ def test_publishing_freezes_the_paper_locks_the_quarter_and_closes_the_round(pub
     paper = published
     assert (paper.version, paper.board_date, paper.pdf_status) == (1, datetime.date(2021, 10, 28), "ready")
     assert "Triage live." in read(paper.html_file).decode()
-    assert "as published for the board on" in read(paper.html_file).decode()
+    assert "as published on" in read(paper.html_file).decode()
     assert "Triage live." in pdf_text(paper.pdf_file)
     assert read(paper.docx_file).startswith(b"PK")
     assert paper.html_file.startswith("papers/published/torbay/2021-q2/v1/")
