@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from core.roles import ROLES, group_names
+from core.roles import ROLES, group_names, is_board_member_only
 
 NO_ROLE_TEMPLATE = "registration/no_role.html"
+BOARD_ONLY_TEMPLATE = "registration/board_only.html"
+# Where a board member lands after signing in, and the pages they read (the views marked board_readable).
+BOARD_HOME_URL = "/published/"
 # Pages a person without a role may still open: signing out, this page, and changing a password.
 OPEN_TO_ANYONE_SIGNED_IN = {"logout", "no_role", "password_change", "password_change_done"}
 
@@ -26,6 +29,24 @@ def no_role(request):
     return no_role_response(request, status=403 if not has_role(request.user) else 200)
 
 
+def board_readable(view):
+    """Mark a view as one a board member may open (the published papers); every other page refuses them."""
+    view.board_readable = True
+    return view
+
+
+def landing_url(user, url: str) -> str:
+    """Return where a person goes after signing in: `url`, except that a board member goes to the papers."""
+    if is_board_member_only(user) and not url.startswith(BOARD_HOME_URL):
+        return BOARD_HOME_URL
+    return url
+
+
+def board_only_response(request):
+    """Return the page telling a board member what they can read here (HTTP 403)."""
+    return render(request, BOARD_ONLY_TEMPLATE, {"board_home_url": BOARD_HOME_URL}, status=403)
+
+
 class RoleRequiredMiddleware:
     """Answer every page with the no-role page (403) for a signed-in user who holds no role.
 
@@ -41,10 +62,18 @@ class RoleRequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or has_role(user):
+        if not user.is_authenticated:
             return None
         if not getattr(view_func, "login_required", True):
             return None
-        if request.resolver_match and request.resolver_match.url_name in OPEN_TO_ANYONE_SIGNED_IN:
+        match = request.resolver_match
+        if match and match.url_name in OPEN_TO_ANYONE_SIGNED_IN:
             return None
-        return no_role_response(request)
+        if not has_role(user):
+            return no_role_response(request)
+        if is_board_member_only(user) and not getattr(view_func, "board_readable", False):
+            # Two-step verification stays theirs to set up; everything else but the papers is refused.
+            if match and match.namespace == "mfa":
+                return None
+            return board_only_response(request)
+        return None

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from core.roles import SRO, group_names, is_administrator
+from core.roles import SRO, group_names, is_administrator, is_board_member_only
 
 
 def support(request):
@@ -11,8 +11,12 @@ def support(request):
 
 
 def audit_link(request):
-    """Return whether the menu shows "Audit" (the SRO and administrators); the view enforces it itself."""
+    """Return whether the menu shows "Audit" (the SRO and administrators) and only the published papers (a
+    board member); the views enforce both themselves."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"user_may_audit": is_administrator(user) or SRO in group_names(user)}
+    return {
+        "user_may_audit": is_administrator(user) or SRO in group_names(user),
+        "user_board_only": is_board_member_only(user),
+    }

@@ -14,7 +14,9 @@ PERFORMANCE_TEAM = "Performance team"
 ADMINISTRATOR = "Administrator"
 # Reviews the quarter's updates beside the SRO: signs them off or returns them with a comment.
 IMPROVEMENT_LEAD = "Improvement lead"
-ROLES = (SRO, HEAD_OF_SERVICE, PERFORMANCE_TEAM, ADMINISTRATOR, IMPROVEMENT_LEAD)
+# Elected members, improvement board members, the DfE adviser: read the published papers, nothing else.
+BOARD_MEMBER = "Board member"
+ROLES = (SRO, HEAD_OF_SERVICE, PERFORMANCE_TEAM, ADMINISTRATOR, IMPROVEMENT_LEAD, BOARD_MEMBER)
 
 AnyUser = User | AnonymousUser
 
@@ -38,6 +40,11 @@ def is_administrator(user: AnyUser) -> bool:
 def is_head_of_service(user: AnyUser) -> bool:
     """Return whether the user is in the head of service group."""
     return HEAD_OF_SERVICE in group_names(user)
+
+
+def is_board_member_only(user: AnyUser) -> bool:
+    """Return whether the user's only role is Board member: they read the published papers and nothing else."""
+    return user.is_authenticated and not user.is_superuser and group_names(user) & set(ROLES) == {BOARD_MEMBER}
 
 
 def is_performance_team(user: AnyUser) -> bool:

@@ -22,6 +22,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView, get_next_url
 
+from core.access import landing_url
 from core.sso import (
     CANCELLED,
     FAILED,
@@ -99,6 +100,8 @@ class SignInCallbackView(OIDCAuthenticationCallbackView):
     def login_success(self):
         response = super().login_success()
         self.request.session[SIGNIN_METHOD_KEY] = SIGNIN_METHOD_OIDC
+        if response.has_header("Location"):  # a board member lands on the published papers, as with a password
+            response["Location"] = landing_url(self.request.user, response["Location"])
         return response
 
 

@@ -3,11 +3,13 @@
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from core.access import landing_url
 
 
 class RowPermissionRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -43,3 +45,12 @@ def admin_login(request):
     if request.user.is_active and request.user.is_staff:
         return redirect(next_path or reverse("admin:index"))
     raise PermissionDenied(ADMIN_ACCESS_NEEDED)
+
+
+class SignInView(LoginView):
+    """Django's sign-in, which sends a board member to the published papers (the one place they may read)."""
+
+    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        return landing_url(self.request.user, super().get_success_url())

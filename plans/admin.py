@@ -4,6 +4,7 @@ Plans, key actions and quarter RAGs are saved and deleted through plans.services
 and who set a RAG are written one way whether a change comes from the pages or the admin.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
@@ -22,6 +23,7 @@ from plans.models import (
     RagGuidance,
     Theme,
 )
+from plans.rounds import locks
 from plans.selectors import plan_reporting_quarter
 
 
@@ -154,8 +156,31 @@ class ObjectiveAdmin(KeyActionServicesMixin, admin.ModelAdmin):
     inlines = (KeyActionInline,)
 
 
+class QuarterRagAdminForm(forms.ModelForm):
+    """A quarter's RAG in the admin: a change to or from a locked quarter is refused beside the form, in the
+    services' sentence (quarter_rag_save refuses it too)."""
+
+    class Meta:
+        model = QuarterRag
+        fields = ("key_action", "financial_year", "quarter", "rag")
+
+    def clean(self):
+        data = super().clean()
+        action_id = getattr(data.get("key_action"), "pk", None) or self.instance.key_action_id
+        plan_id = KeyAction.objects.filter(pk=action_id).values_list("objective__theme__plan_id", flat=True).first()
+        quarters = {
+            (data.get("financial_year"), data.get("quarter")),
+            (self.initial.get("financial_year"), self.initial.get("quarter")),
+        }
+        for year, quarter in quarters:
+            if plan_id and year and quarter and self.has_changed():
+                locks.quarter_unlocked(plan_id=plan_id, financial_year=year, quarter=quarter)
+        return data
+
+
 class QuarterRagInline(admin.TabularInline):
     model = QuarterRag
+    form = QuarterRagAdminForm
     fields = ("financial_year", "quarter", "rag", "set_by", "set_at")
     readonly_fields = ("set_by", "set_at")
     extra = 0
@@ -201,6 +226,7 @@ class QuarterRagAdmin(ServiceWritesMixin, SimpleHistoryAdmin):
     list_select_related = ("key_action", "set_by")
     autocomplete_fields = ("key_action",)
     readonly_fields = ("set_by", "set_at")
+    form = QuarterRagAdminForm
 
     service_writes = "quarter_rag"
 

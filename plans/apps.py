@@ -31,6 +31,7 @@ def audit_register() -> None:
         Objective,
         OfstedRecommendation,
         Plan,
+        QuarterLock,
         QuarterRag,
         RagGuidance,
         ReportingRound,
@@ -96,6 +97,13 @@ def audit_register() -> None:
         label="Reporting round",
         plan="plan_id",
         fields=("financial_year", "quarter", "deadline", "board_date", "status"),
+        details=True,
+    )
+    audit_source_register(
+        QuarterLock,
+        label="Quarter lock",
+        plan="plan_id",
+        fields=("financial_year", "quarter", "locked_at", "reopened_at", "reopened_by", "reopen_reason"),
         details=True,
     )
     audit_source_register(

@@ -27,6 +27,7 @@ DEMO_USERS = (
     ("performance", "Performance", "Team", (roles.PERFORMANCE_TEAM,), True, False),
     ("admin", "Site", "Administrator", (roles.ADMINISTRATOR,), True, True),
     ("improvement.lead", "Improvement", "Lead", (roles.IMPROVEMENT_LEAD,), False, False),
+    ("member", "Board", "Member", (roles.BOARD_MEMBER,), False, False),
 )
 DEMO_EMAIL_DOMAIN = "example.gov.uk"
 # The demo's round: the quarter after the seed's July 2021 report (Q1 2021/22), updates due a week after

@@ -573,4 +573,5 @@ class Submission(models.Model):
         return f"{self.key_action} in {self.round}: {self.get_status_display()}"
 
 
+from plans.rounds.lock_models import QuarterLock  # noqa: E402, F401  (its own module, as ReminderSent)
 from plans.rounds.reminder_models import ReminderSent  # noqa: E402, F401  (its own module: see its docstring)

@@ -68,3 +68,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SRO: (EDIT_PLANS, OPEN_ROUNDS, REVIEW_UPDATES),
     IMPROVEMENT_LEAD: (REVIEW_UPDATES,),
 }
+
+
+def can_publish_round(user: AnyUser) -> bool:
+    """Return whether the user may publish a round's paper (locking its quarter) and reopen a locked quarter:
+    the SRO and administrators, who open rounds."""
+    return can_open_round(user)

@@ -29,6 +29,7 @@ from plans.models import (
     Submission,
     Theme,
 )
+from plans.rounds import locks
 from plans.rounds import services as rounds
 
 EDIT_CONFLICT_MESSAGE = (
@@ -98,6 +99,7 @@ def key_action_update_add(
     years = selectors.plan_update_years(plan=plan)
     if financial_year not in years:
         raise ValidationError(year_outside_plan_message(years))
+    locks.quarter_unlocked(plan_id=plan.pk, financial_year=financial_year, quarter=quarter)
     now = timezone.now()
     with transaction.atomic():
         version_claim(
@@ -189,7 +191,12 @@ def key_action_delete(*, user: User, key_action: KeyAction) -> None:
 
 def quarter_rag_save(*, user: User, quarter_rag: QuarterRag) -> QuarterRag:
     """Validate and save a quarter's RAG edited as a whole (the admin): stamped with who and when, and the
-    action's version moved on; return it."""
+    action's version moved on; return it. Refuses a RAG for a locked quarter, as the update form does."""
+    locks.quarter_unlocked(
+        plan_id=quarter_rag.key_action.objective.theme.plan_id,
+        financial_year=quarter_rag.financial_year,
+        quarter=quarter_rag.quarter,
+    )
     with transaction.atomic():
         _quarter_rag_stamp_and_save(user=user, quarter_rag=quarter_rag, at=timezone.now())
         _key_action_version_bump(quarter_rag.key_action_id)

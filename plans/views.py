@@ -16,6 +16,7 @@ from core.views import RowPermissionRequiredMixin
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
 from plans.panels import objective_rows
+from plans.rounds import locks
 from plans.rounds import selectors as rounds_selectors
 
 UPDATE_SAVED_MESSAGE = "Your update was saved."
@@ -186,5 +187,10 @@ class KeyActionUpdateView(RowPermissionRequiredMixin, FormView):
             latest_update=self.editing.latest_update,
             reporting_quarter=self.reporting_quarter,
             task=rounds_selectors.action_task(key_action=self.action),
+            quarter_locked=locks.quarter_is_locked(
+                plan_id=self.action.objective.theme.plan_id,
+                financial_year=self.reporting_quarter.financial_year,
+                quarter=self.reporting_quarter.quarter,
+            ),
             **kwargs,
         )

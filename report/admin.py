@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from report.models import PaperBuild
+from report.models import PaperBuild, PublishedPaper
 
 
 @admin.register(PaperBuild)
@@ -18,4 +18,23 @@ class PaperBuildAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PublishedPaper)
+class PublishedPaperAdmin(admin.ModelAdmin):
+    """Read only: papers are published, reopened and republished from their pages, never edited."""
+
+    list_display = ("plan", "financial_year", "quarter", "version", "board_date", "published_at", "pdf_status")
+    list_filter = ("pdf_status",)
+    list_select_related = ("plan",)
+    readonly_fields = [field.name for field in PublishedPaper._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -74,8 +74,8 @@ def _report_context(choice: PaperChoice) -> ReportContext:
     )
 
 
-def paper_html(choice: PaperChoice) -> str:
-    """Return the paper as the HTML document the PDF is laid out from."""
+def paper_html(choice: PaperChoice, *, published_at: datetime.datetime | None = None) -> str:
+    """Return the paper as the HTML document the PDF is laid out from (saying when it was published, if it was)."""
     report_context = _report_context(choice)
     context = {
         "plan": choice.plan,
@@ -86,6 +86,7 @@ def paper_html(choice: PaperChoice) -> str:
         "panels": report_html(report_context),
         "produced_at": timezone.localtime(),
         "protective_marking": settings.PROTECTIVE_MARKING,
+        "published_at": published_at,
     }
     return render_to_string("report/pdf.html", context)
 
@@ -98,12 +99,13 @@ def paper_pdf(html: str) -> bytes:
     return html_to_pdf(html=html, base_url=PAPER_BASE_URL)
 
 
-def paper_docx(choice: PaperChoice) -> bytes:
+def paper_docx(choice: PaperChoice, *, published_at: datetime.datetime | None = None) -> bytes:
     """Return the paper as a Word document, built from the report's data (not its HTML)."""
     from report.docx import report_docx
 
     report_context = _report_context(choice)
-    status = render_to_string("report/_status_line.html", {"quarter": choice.quarter, "as_at": choice.as_at})
+    status_context = {"quarter": choice.quarter, "as_at": choice.as_at, "published_at": published_at}
+    status = render_to_string("report/_status_line.html", status_context)
     return report_docx(
         report_context=report_context,
         title=f"Highlight report: {report_context.plan_then.title}",

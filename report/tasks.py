@@ -20,3 +20,11 @@ def build_paper(key: str) -> dict[str, str]:
 def remove_old_papers() -> int:
     """Remove the stored papers of every version of the data but the current one; return the rows removed."""
     return stored_papers.remove_old_papers()
+
+
+@task()
+def build_published_pdf(paper_id: int) -> str:
+    """Lay out a published paper's PDF from its frozen HTML and store it; return its storage name."""
+    from report import publishing
+
+    return publishing.published_pdf_build(paper_id)

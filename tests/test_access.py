@@ -7,11 +7,15 @@ performance team may import KPIs in the admin; the administrator may do everythi
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from core import roles
 from kpis.models import Measure, MeasureValue
 from plans.models import KeyPriority, OfstedRecommendation
+from report.models import PublishedPaper
 from risks.models import Risk
 from tests.factories import KeyActionFactory
 from tests.oidc_provider.fixture import sso_on
@@ -29,14 +33,20 @@ ROLES = (
     "performance_user",
     "admin_user_",
     "improvement_lead",
+    "board_member",
 )
 SIGNED_IN = ROLES[1:]
-# A signed-in person in no role group reads nothing: every page answers with the no-role page (403).
-READ = {**dict.fromkeys(SIGNED_IN, 200), "no_role": 403}
+# A signed-in person in no role group reads nothing: every page answers with the no-role page (403). A board
+# member reads the published papers only: every other page answers with a page pointing them there (403).
+READ = {**dict.fromkeys(SIGNED_IN, 200), "no_role": 403, "board_member": 403}
 
 
 def only(*allowed: str, denied: int = 403) -> dict[str, int]:
-    return {**{role: 200 if role in allowed else denied for role in SIGNED_IN}, "no_role": 403}
+    return {
+        **{role: 200 if role in allowed else denied for role in SIGNED_IN},
+        "no_role": 403,
+        "board_member": 200 if "board_member" in allowed else 403,
+    }
 
 
 def _slug(world) -> str:
@@ -167,11 +177,46 @@ PAGES = [
     # Two-step verification: everyone with a role may set it up. Here only the administrator has an
     # authenticator (verified), so the others' recovery-code and turn-off pages send them on (302), the
     # code page sends everyone on, and the administrator may not turn it off.
-    ("two-step status", lambda w: reverse("mfa:status"), READ),
-    ("two-step set up", lambda w: reverse("mfa:setup"), READ),
-    ("two-step recovery codes", lambda w: reverse("mfa:recovery_codes"), only("admin_user_", denied=302)),
-    ("two-step turn off", lambda w: reverse("mfa:turn_off"), {**only(denied=302), "admin_user_": 403}),
-    ("two-step code", lambda w: reverse("mfa:verify"), only(denied=302)),
+    # A board member sets it up like anyone else.
+    ("two-step status", lambda w: reverse("mfa:status"), {**READ, "board_member": 200}),
+    ("two-step set up", lambda w: reverse("mfa:setup"), {**READ, "board_member": 200}),
+    (
+        "two-step recovery codes",
+        lambda w: reverse("mfa:recovery_codes"),
+        {**only("admin_user_", denied=302), "board_member": 302},
+    ),
+    (
+        "two-step turn off",
+        lambda w: reverse("mfa:turn_off"),
+        {**only(denied=302), "admin_user_": 403, "board_member": 302},
+    ),
+    ("two-step code", lambda w: reverse("mfa:verify"), {**only(denied=302), "board_member": 302}),
+    # Published papers (issue 10): everyone with a role reads them, board members included; the SRO and
+    # administrators publish a round and reopen a quarter (reopening takes POST only).
+    ("published papers", lambda w: reverse("published:list"), {**READ, "board_member": 200}),
+    *[
+        (
+            f"published paper: {name}",
+            lambda w, name=name: reverse(f"published:{name}", kwargs=w["paper"].url_kwargs),
+            {**READ, "board_member": 200},
+        )
+        for name in ("paper", "html", "pdf", "docx")
+    ],
+    (
+        "publish a quarter",
+        lambda w: reverse("published:publish", kwargs={"slug": _slug(w), "year": 2021, "quarter": 2}),
+        EDITORS,
+    ),
+    (
+        "build a published PDF again",
+        lambda w: reverse("published:pdf_retry", kwargs=w["paper"].url_kwargs),
+        {**EDITORS, "sro": 405, "admin_user_": 405},
+    ),
+    (
+        "reopen a quarter",
+        lambda w: reverse("published:reopen", kwargs=w["paper"].url_kwargs),
+        {**EDITORS, "sro": 405, "admin_user_": 405},
+    ),
 ]
 CASES = [
     pytest.param(name, url, role, expected.get(role), id=f"{name} as {role}")
@@ -195,12 +240,29 @@ def world(make_user, sro, head_of_service, other_head_of_service, performance_us
         "performance_user": performance_user,
         "admin_user_": admin_user_,
         "improvement_lead": make_user("improvement.lead", roles.IMPROVEMENT_LEAD),
+        "board_member": make_user("member", roles.BOARD_MEMBER),
     }
     priority = KeyPriority.objects.create(plan=plan, ref="1", description="Embed the front door")
     recommendation = OfstedRecommendation.objects.create(plan=plan, number=1, recommendation="Lead well")
     # An action of the 2016 tracker's shape (How? filled in), whose owner may update its outcome.
     tracker_row = KeyActionFactory(owner=head_of_service, objective=action.objective, how="<p>Revise standards</p>")
+    # A published paper (its files stand-ins: building a PDF for every case would take minutes).
+    files = {
+        kind: default_storage.save(f"access/paper.{kind}", ContentFile(b"paper")) for kind in ("html", "pdf", "docx")
+    }
+    paper = PublishedPaper.objects.create(
+        plan=plan,
+        financial_year=2021,
+        quarter=1,
+        version=1,
+        published_at=timezone.now(),
+        html_file=files["html"],
+        pdf_file=files["pdf"],
+        docx_file=files["docx"],
+        pdf_status=PublishedPaper.PdfStatus.READY,
+    )
     return {
+        "paper": paper,
         "action": action,
         "measure": measure,
         "risk": risk,
@@ -235,6 +297,8 @@ def test_every_role_on_every_page(client, world, page, url, role, expected):
         assert response.status_code == expected
     if role == "no_role":
         assert "Your account has no role yet." in response.content.decode()
+    if role == "board_member" and expected == 403:
+        assert "Go to the published papers" in response.content.decode()
 
 
 def test_nothing_changes_when_a_reader_posts_to_an_edit_form(client, world):

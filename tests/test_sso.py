@@ -114,6 +114,17 @@ class TestRoundTrip:
         assert client.get(reverse("plans:my_actions")).status_code == 200
         assert User.objects.count() == 1
 
+    def test_a_board_member_lands_on_the_published_papers(self, client, sso, becky):
+        from django.contrib.auth.models import Group
+
+        from core import roles
+
+        roles.roles_ensure()
+        becky.groups.set([Group.objects.get(name=roles.BOARD_MEMBER)])
+        response = sign_in_with_sso(client, sso, "becky", next_path=reverse("plans:my_actions"))
+        assert response["Location"] == "/published/"
+        assert client.get("/published/").status_code == 200
+
     def test_someone_new_gets_an_account_with_no_role_and_sees_whom_to_ask(self, client, sso):
         response = sign_in_with_sso(client, sso, "sam.newman")
         assert response["Location"] == "/"

@@ -7,7 +7,7 @@ from django.urls import include, path
 from core.access import no_role
 from core.health import healthz
 from core.sso_views import SignOutView
-from core.views import admin_login
+from core.views import SignInView, admin_login
 from report.paper_views import PaperDocxView, PaperPdfView
 from report.views import HighlightReportView
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", HighlightReportView.as_view(), name="report"),
     path("report/pdf/", PaperPdfView.as_view(), name="report_pdf"),
     path("report/docx/", PaperDocxView.as_view(), name="report_docx"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     # Django's sign-out, which also ends a single sign-on session at the provider when it has a logout URL.
     path("accounts/logout/", SignOutView.as_view(), name="logout"),
     # Password reset by email: the same answer whether or not an account has the address.
@@ -35,6 +35,7 @@ urlpatterns = [
     # Before the admin's own URLs: its login box gives way to the app's sign-in and 403 page.
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
+    path("published/", include("report.published_urls")),
     path("", include("plans.urls")),
     path("kpis/", include("kpis.urls")),
     path("risks/", include("risks.urls")),

@@ -433,3 +433,15 @@ def test_opening_a_round_and_returning_an_update_show_on_the_audit_page(sro, hea
     assert ("Status", "Submitted, awaiting sign-off", "Returned") in changes_of(sign_off)
     assert ("Comment", "(empty)", "Say what moved.") in changes_of(sign_off)
     assert Submission.objects.get().status == "returned"
+
+
+def test_locking_and_reopening_a_quarter_show_on_the_audit_page(sro, plan):
+    from core.calendar import FinancialQuarter
+    from plans.rounds import locks
+
+    locks.quarter_lock(user=sro, plan=plan, quarter=FinancialQuarter(2021, 2))
+    locks.quarter_reopen(user=sro, plan=plan, quarter=FinancialQuarter(2021, 2), reason="Figures a month old.")
+    kinds = [(e.kind, e.who) for e in entries(plan_id=plan.pk) if e.what == "Quarter lock"]
+    assert kinds == [("Changed", "Nancy Meehan"), ("Created", "Nancy Meehan")]
+    reopened = next(e for e in entries(plan_id=plan.pk) if e.what == "Quarter lock" and e.kind == "Changed")
+    assert ("Reopen reason", "(empty)", "Figures a month old.") in changes_of(reopened)

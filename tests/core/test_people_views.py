@@ -89,7 +89,7 @@ def test_an_administrator_invites_a_person_and_sees_their_page(client, admin):
         pytest.param({"email": ""}, people.EMAIL_MISSING, id="no email"),
         pytest.param({"email": "karen.ogle@"}, people.EMAIL_INVALID, id="email cut short"),
         pytest.param({"first_name": ""}, "Give the person's first name, as colleagues know them.", id="no first name"),
-        pytest.param({"roles": ["Board member"]}, "Choose roles from the list", id="unknown role"),
+        pytest.param({"roles": ["Governor"]}, "Choose roles from the list", id="unknown role"),
         pytest.param(
             {"email": "becky@torbay.gov.uk"}, "becky@torbay.gov.uk already belongs to Becky", id="email taken"
         ),

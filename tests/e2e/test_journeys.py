@@ -88,9 +88,9 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
 
 def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_chooses(page, live_server, demo):
     """On the real 2021 plan: the form and the report open on Q2 2021/22 (the quarter of the round the demo
-    opens); the head of service writes for Q1 2021/22 instead (a quarter of the plan's years), is told which
-    report it appears on, and the SRO picks it."""
-    chosen = FinancialQuarter(2021, 1)
+    opens); the head of service writes for Q3 2021/22 instead (a quarter of the plan's years; Q1 2021/22 is
+    locked, its paper published by the demo), is told which report it appears on, and the SRO picks it."""
+    chosen = FinancialQuarter(2021, 3)
     year, quarter = chosen.financial_year, chosen.quarter
     sign_in(page, live_server, "becky.thompson")
     page.goto(url(live_server, "/my-actions/"))

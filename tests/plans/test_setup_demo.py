@@ -37,6 +37,7 @@ def test_setup_demo_twice_changes_nothing():
         pytest.param("performance", roles.PERFORMANCE_TEAM, True, id="performance"),
         pytest.param("admin", roles.ADMINISTRATOR, True, id="admin"),
         pytest.param("improvement.lead", roles.IMPROVEMENT_LEAD, False, id="improvement.lead"),
+        pytest.param("member", roles.BOARD_MEMBER, False, id="member"),
     ],
 )
 def test_demo_users_sign_in_with_the_demo_password_in_their_role(username, role, staff, settings):

@@ -260,7 +260,8 @@ def test_key_action_pages_run_a_fixed_number_of_queries(client, head_of_service,
     with django_assert_num_queries(13):
         response = client.get(reverse("plans:action_detail", kwargs={"pk": action.pk}))
     assert response.status_code == 200
-    # session, user, the action, the groups, this quarter's RAG, the latest update, the plan's years (2).
-    with django_assert_num_queries(8):
+    # session, user, the action, the groups, this quarter's RAG, the latest update, the plan's years (2), and
+    # whether the quarter is locked (its paper published).
+    with django_assert_num_queries(9):
         response = client.get(reverse("plans:action_update", kwargs={"pk": action.pk}))
     assert response.status_code == 200

@@ -1,0 +1,101 @@
+"""The quarter lock: publishing a round's paper locks its quarter; the SRO or an administrator reopens it with a
+reason. report.publishing calls these; plans.services refuses saves to a locked quarter through quarter_unlocked."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.calendar import FinancialQuarter
+from plans import permissions, selectors
+from plans.models import Plan, QuarterLock, ReportingRound
+
+NOT_PUBLISHER_MESSAGE = (
+    "Only the SRO or an administrator can publish a round's paper or reopen a published quarter. Ask them to do it."
+)
+QUARTER_LOCKED_MESSAGE = (
+    "{quarter} is locked: its paper went to the board, so its RAGs and updates can no longer be saved. Your words "
+    "are kept below; copy them, or ask the SRO to reopen the quarter, then save again."
+)
+QUARTER_REOPEN_REASON_MESSAGE = "Say why the quarter is reopened: the reason is shown on the published paper's page."
+QUARTER_NOT_LOCKED_MESSAGE = "{quarter} is not locked, so there is nothing to reopen."
+REOPEN_REASON_MAX = 2000
+REOPEN_REASON_TOO_LONG_MESSAGE = f"Keep the reason to {REOPEN_REASON_MAX:,} characters or fewer."
+
+
+def quarter_lock_get(*, plan: Plan, quarter: FinancialQuarter) -> QuarterLock | None:
+    """Return the plan's lock row for the quarter (locked or reopened), or None if it was never locked."""
+    return QuarterLock.objects.filter(plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter).first()
+
+
+def quarter_is_locked(*, plan_id: int, financial_year: int, quarter: int) -> bool:
+    """Return whether the plan's quarter is locked (one query)."""
+    return QuarterLock.objects.filter(
+        plan_id=plan_id, financial_year=financial_year, quarter=quarter, reopened_at__isnull=True
+    ).exists()
+
+
+def quarter_unlocked(*, plan_id: int, financial_year: int, quarter: int) -> None:
+    """Refuse (ValidationError) a save to a locked quarter of the plan, saying what to do next."""
+    if quarter_is_locked(plan_id=plan_id, financial_year=financial_year, quarter=quarter):
+        label = FinancialQuarter(financial_year, quarter).label
+        raise ValidationError(QUARTER_LOCKED_MESSAGE.format(quarter=label))
+
+
+def quarter_lock(*, user: User, plan: Plan, quarter: FinancialQuarter) -> QuarterLock:
+    """Lock the plan's quarter (again, after a reopening); return the lock. Called when its paper is published."""
+    if not permissions.can_publish_round(user):
+        raise PermissionDenied(NOT_PUBLISHER_MESSAGE)
+    with transaction.atomic():
+        lock = QuarterLock.objects.select_for_update().filter(
+            plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter
+        ).first() or QuarterLock(plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter)
+        lock.locked_at, lock.locked_by = timezone.now(), user
+        lock.reopened_at, lock.reopened_by, lock.reopen_reason = None, None, ""
+        _save(lock, user=user)
+    return lock
+
+
+def quarter_reopen(*, user: User, plan: Plan, quarter: FinancialQuarter, reason: str) -> QuarterLock:
+    """Reopen the plan's locked quarter with a reason, so its RAGs and updates can be saved again; return the lock."""
+    if not permissions.can_publish_round(user):
+        raise PermissionDenied(NOT_PUBLISHER_MESSAGE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": QUARTER_REOPEN_REASON_MESSAGE})
+    if len(reason) > REOPEN_REASON_MAX:
+        raise ValidationError({"reason": REOPEN_REASON_TOO_LONG_MESSAGE})
+    with transaction.atomic():
+        lock = (
+            QuarterLock.objects.select_for_update()
+            .filter(plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter, reopened_at__isnull=True)
+            .first()
+        )
+        if lock is None:
+            raise ValidationError(QUARTER_NOT_LOCKED_MESSAGE.format(quarter=quarter.label))
+        lock.reopened_at, lock.reopened_by, lock.reopen_reason = timezone.now(), user, reason
+        _save(lock, user=user)
+    return lock
+
+
+def round_close(*, user: User, round_: ReportingRound) -> ReportingRound:
+    """Close an open round and clear the plan's round quarter, so "this quarter" falls back to the plan's own."""
+    if not permissions.can_publish_round(user):
+        raise PermissionDenied(NOT_PUBLISHER_MESSAGE)
+    with transaction.atomic():
+        round_.status = ReportingRound.Status.CLOSED
+        _save(round_, user=user)
+        plan = round_.plan
+        plan.round_financial_year, plan.round_quarter = None, None
+        plan._history_user = user
+        plan.save(update_fields=["round_financial_year", "round_quarter", "updated_at"])
+    selectors.plans_open_rounds_remember([plan], {})
+    return round_
+
+
+def _save(instance, *, user: User) -> None:
+    instance.full_clean()
+    instance._history_user = user
+    instance.save()
