@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -143,8 +144,22 @@ def test_the_background_worker_runs_beside_gunicorn_and_stops_when_told(deployed
     assert len(WORKERS) == 1, "the README's deploy block starts the worker"
     (worker,) = WORKERS
     assert worker.poll() is None, f"the worker stopped:\n{worker.stdout.read().decode()}"
-    worker.terminate()  # as systemd stops it
+    # systemd stops it once it runs; on a loaded machine it may still be starting (SIGTERM would then kill it
+    # before its handler is in place), so wait until it handles SIGTERM, as it does once it is running.
+    _wait_until_it_handles_sigterm(worker.pid)
+    worker.terminate()
     assert worker.wait(timeout=10) == 0
+
+
+def _wait_until_it_handles_sigterm(pid: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M).group(1), 16)
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the worker did not start handling SIGTERM within {timeout} s")
 
 
 def test_check_deploy_finds_no_issue(deployed):

@@ -132,6 +132,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
+        # Django's default (300) culls a third of the entries at random once passed: the report's parts,
+        # the data versions and the import previews together pass it on a plan or two.
+        "OPTIONS": {"MAX_ENTRIES": 20000},
     }
 }
 
