@@ -445,3 +445,19 @@ def test_locking_and_reopening_a_quarter_show_on_the_audit_page(sro, plan):
     assert kinds == [("Changed", "Nancy Meehan"), ("Created", "Nancy Meehan")]
     reopened = next(e for e in entries(plan_id=plan.pk) if e.what == "Quarter lock" and e.kind == "Changed")
     assert ("Reopen reason", "(empty)", "Figures a month old.") in changes_of(reopened)
+
+
+def test_a_plan_rolled_forward_lists_the_new_plan_and_what_was_copied_under_it(sro, plan, action):
+    from plans.editing.creating import plan_roll_forward
+
+    new = plan_roll_forward(user=sro, plan=plan, financial_year=2022)
+
+    listed = entries(plan_id=new.pk)
+    assert {(e.what, e.kind) for e in listed} >= {
+        ("Plan", "Created"),
+        ("Theme", "Created"),
+        ("Objective", "Created"),
+        ("Key action", "Created"),
+    }
+    assert {e.who for e in listed} == {"Nancy Meehan"}
+    assert not [e for e in entries(plan_id=plan.pk) if e.kind == "Changed" and e.what == "Plan"]
