@@ -29,6 +29,10 @@ NOT_A_REVIEWER_MESSAGE = (
 NOT_SUBMITTED_MESSAGE = (
     "This update is no longer waiting for sign-off: it is {status}. Reload the page to see where each update stands."
 )
+OWN_UPDATE_MESSAGE = (
+    "You wrote this update, so another reviewer must sign it off or return it: ask the SRO, an improvement lead "
+    "or an administrator to decide."
+)
 ROUND_CLOSED_MESSAGE = "This round is closed, so its updates can no longer be signed off or returned."
 RETURN_NEEDS_COMMENT_MESSAGE = (
     "Write a comment saying what the head of service should change, then return the update again."
@@ -144,11 +148,21 @@ def submission_return(*, user: User, submission: Submission, comment: str) -> Su
     return _review(user=user, submission=submission, status=Submission.Status.RETURNED, comment=comment.strip())
 
 
+def submission_written_by(*, user: User, submission: Submission) -> bool:
+    """Return whether the user wrote the submitted update, so that another reviewer must decide it (four eyes)."""
+    author_id = submission.update.author_id if submission.update_id else None
+    return author_id is not None and author_id == user.pk
+
+
 def _review(*, user: User, submission: Submission, status: str, comment: str | None) -> Submission:
     if not permissions.can_review_updates(user):
         raise PermissionDenied(NOT_A_REVIEWER_MESSAGE)
     with transaction.atomic():
-        current = Submission.objects.select_for_update().select_related("round").get(pk=submission.pk)
+        current = (
+            Submission.objects.select_for_update(of=("self",)).select_related("round", "update").get(pk=submission.pk)
+        )
+        if submission_written_by(user=user, submission=current):
+            raise PermissionDenied(OWN_UPDATE_MESSAGE)
         if current.round.status != ReportingRound.Status.OPEN:
             raise ValidationError(ROUND_CLOSED_MESSAGE)
         if current.status != Submission.Status.SUBMITTED:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
@@ -113,6 +113,8 @@ class RoundReviewView(RowPermissionRequiredMixin, TemplateView):
                 messages.success(request, RETURNED_MESSAGE.format(action=action, owner=name))
         except ValidationError as error:
             return self._refused(submission, " ".join(error.messages), form.cleaned_data["comment"], action)
+        except PermissionDenied as error:  # their own update: the page hides its buttons, the service refuses
+            return self._refused(submission, str(error), form.cleaned_data["comment"], action)
         return HttpResponseRedirect(request.path)
 
     def _refused(self, submission: Submission, problem: str, comment: str, action: str):
@@ -121,9 +123,18 @@ class RoundReviewView(RowPermissionRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(failed=submission.pk, problem=message, comment=comment))
 
     def get_context_data(self, **kwargs):
+        page = rounds_selectors.review_page(plan=self.plan)
+        user = self.request.user
         return super().get_context_data(
             plan=self.plan,
-            page=rounds_selectors.review_page(plan=self.plan),
-            can_open_round=permissions.can_open_round(self.request.user),
+            page=page,
+            can_open_round=permissions.can_open_round(user),
+            # Four eyes: updates the reviewer wrote show why there are no buttons instead of the buttons.
+            own_submissions={
+                row.submission.pk
+                for row in page.awaiting
+                if services.submission_written_by(user=user, submission=row.submission)
+            },
+            own_update_message=services.OWN_UPDATE_MESSAGE,
             **kwargs,
         )

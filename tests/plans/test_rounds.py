@@ -216,28 +216,37 @@ def test_a_signed_off_update_saved_again_waits_for_sign_off_again(sro, head_of_s
 
 
 @pytest.mark.parametrize(
-    ("role", "may_submit", "may_review"),
+    ("role", "own", "may_submit", "may_review"),
     [
-        pytest.param("head_of_service", True, False, id="the owner, a head of service"),
-        pytest.param("other_head_of_service", False, False, id="another head of service"),
-        pytest.param("sro", False, True, id="the SRO"),
-        pytest.param("improvement_lead", False, True, id="an improvement lead"),
-        pytest.param("performance_user", False, False, id="the performance team"),
-        pytest.param("admin_user_", True, True, id="an administrator"),
+        pytest.param("head_of_service", False, True, False, id="the owner, a head of service"),
+        pytest.param("other_head_of_service", False, False, False, id="another head of service"),
+        pytest.param("sro", False, False, True, id="the SRO"),
+        pytest.param("improvement_lead", False, False, True, id="an improvement lead"),
+        pytest.param("performance_user", False, False, False, id="the performance team"),
+        pytest.param("admin_user_", False, True, True, id="an administrator"),
+        # Four eyes: a reviewer who wrote the update (an action of their own, or an administrator writing one in
+        # its owner's place) may not decide it.
+        pytest.param("sro", True, True, False, id="the SRO, on their own update"),
+        pytest.param("improvement_lead", True, True, False, id="an improvement lead, on their own update"),
+        pytest.param("admin_user_", True, True, False, id="an administrator, on their own update"),
     ],
 )
 @pytest.mark.parametrize("decision", ["approve", "return"])
 def test_who_may_submit_sign_off_and_return(
-    request, sro, head_of_service, action, role, may_submit, may_review, decision
+    request, sro, head_of_service, action, role, own, may_submit, may_review, decision
 ):
     user = request.getfixturevalue(role)
+    if own and role != "admin_user_":
+        action.owner = user
+        action.save()
     open_round(sro, plan_of(action))
     if may_submit:
         assert submit(user, action).submission.status == "submitted"
     else:
         with pytest.raises(PermissionDenied):
             submit(user, action)
-    submission = submit(head_of_service, action).submission
+    author = user if own else head_of_service
+    submission = submit(author, action).submission
     review = (
         (lambda: rounds.submission_approve(user=user, submission=submission))
         if decision == "approve"
@@ -246,10 +255,22 @@ def test_who_may_submit_sign_off_and_return(
     if may_review:
         assert review().status == ("signed_off" if decision == "approve" else "returned")
     else:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as refused:
             review()
+        if own:
+            assert str(refused.value) == rounds.OWN_UPDATE_MESSAGE
         submission.refresh_from_db()
         assert submission.status == "submitted"
+
+
+def test_another_reviewer_decides_an_update_a_reviewer_wrote(sro, improvement_lead, action):
+    action.owner = improvement_lead
+    action.save()
+    open_round(sro, plan_of(action))
+    submission = submit(improvement_lead, action).submission
+    with pytest.raises(PermissionDenied):
+        rounds.submission_approve(user=improvement_lead, submission=submission)
+    assert rounds.submission_approve(user=sro, submission=submission).reviewed_by == sro
 
 
 @pytest.mark.parametrize("state", ["returned", "signed_off"])
@@ -462,6 +483,32 @@ def test_returning_without_a_comment_on_the_page_is_refused_and_the_reviewer_is_
     assert "You returned the update on “Embed triage” to Becky Thompson with your comment." in response.content.decode()
     submission.refresh_from_db()
     assert submission.status == "returned"
+
+
+def test_the_review_page_shows_no_buttons_on_the_reviewers_own_update_and_says_why(
+    client, sro, improvement_lead, head_of_service, action
+):
+    theirs = KeyActionFactory(objective=action.objective, owner=improvement_lead, description="Audit case files")
+    open_round(sro, plan_of(action))
+    submit(head_of_service, action)
+    own = submit(improvement_lead, theirs).submission
+    url = reverse("plans:round_review", args=[plan_of(action).slug])
+    client.force_login(improvement_lead)
+    body = client.get(url).content.decode()
+    card = body[body.index(f'id="submission-{own.pk}"') :].split("</article>")[0]
+    assert 'name="decision"' not in card
+    assert rounds.OWN_UPDATE_MESSAGE in card
+    assert body.count('name="decision" value="approve"') == 1  # Becky's update, which another wrote
+    assert body.count(rounds.OWN_UPDATE_MESSAGE) == 1
+    refused = client.post(url, {"submission": own.pk, "decision": "return", "comment": "Looks wrong."})
+    assert refused.status_code == 200
+    assert f"The update on “Audit case files” was not changed: {rounds.OWN_UPDATE_MESSAGE}" in refused.content.decode()
+    own.refresh_from_db()
+    assert own.status == "submitted"
+    client.force_login(sro)
+    body = client.get(url).content.decode()
+    assert rounds.OWN_UPDATE_MESSAGE not in body
+    assert body.count('name="decision" value="approve"') == 2
 
 
 def test_a_head_of_service_posting_a_decision_changes_nothing(client, sro, head_of_service, action):
