@@ -1,12 +1,18 @@
 """Admin for the plans app: every model, with useful columns, filters, search and inlines.
 
-Plans, key actions and quarter RAGs are saved and deleted through plans.services, so versions, history
-and who set a RAG are written one way whether a change comes from the pages or the admin.
+Plans, key actions, quarter RAGs and updates are saved and deleted through plans.services, so versions, history,
+who set a RAG and the quarter lock are kept one way whether a change comes from the pages or the admin. A
+service's refusal (the quarter lock's sentence) is shown beside the admin's form, nothing saved.
 """
 
-from django import forms
-from django.contrib import admin
+import functools
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_lists import BoundedChangeListMixin
@@ -23,7 +29,6 @@ from plans.models import (
     RagGuidance,
     Theme,
 )
-from plans.rounds import locks
 from plans.selectors import plan_reporting_quarter
 
 
@@ -47,6 +52,81 @@ class MediumTermDevelopmentInline(admin.TabularInline):
 class RagGuidanceInline(admin.TabularInline):
     model = RagGuidance
     extra = 0
+
+
+def _refused(error: ValidationError) -> ValidationError:
+    """The service's refusal as errors of the whole form (its field names may not be the form's)."""
+    return ValidationError(error.messages)
+
+
+def _refusing_form(form_class, error: ValidationError):
+    class RefusedForm(form_class):
+        def clean(self):
+            super().clean()
+            raise _refused(error)
+
+    return RefusedForm
+
+
+def _refusals_as_messages(action):
+    """Wrap a bulk action (delete_selected) so a service's refusal undoes it all and is said on the list."""
+
+    @functools.wraps(action)
+    def run(modeladmin, request, queryset):
+        try:
+            with transaction.atomic():
+                return action(modeladmin, request, queryset)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None
+
+    return run
+
+
+class ServiceRefusalsMixin:
+    """Show a service's refusal (ValidationError) beside the form instead of a server error: the add, change and
+    history-revert views run again with the refusal as the form's error, keeping what was typed; the write
+    is rolled back, so nothing changes. A refused delete says so on the object's page; a refused bulk delete
+    deletes none of the rows and says so on the list."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._refusals_beside_the_form(
+            super().changeform_view, request, object_id, form_url=form_url, extra_context=extra_context
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return self._refusals_beside_the_form(
+            super().history_form_view, request, object_id, version_id, extra_context=extra_context
+        )
+
+    def _refusals_beside_the_form(self, view, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except ValidationError as error:
+            request.service_refusal = error  # read by get_form, as the view runs again
+            return view(request, *args, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        error = getattr(request, "service_refusal", None)
+        return form_class if error is None else _refusing_form(form_class, error)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            action, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (_refusals_as_messages(action), name, description)
+        return actions
 
 
 class ServiceWritesMixin:
@@ -148,7 +228,7 @@ class KeyActionServicesMixin:
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(KeyActionServicesMixin, admin.ModelAdmin):
+class ObjectiveAdmin(ServiceRefusalsMixin, KeyActionServicesMixin, admin.ModelAdmin):
     list_display = ("__str__", "theme", "lead_officer")
     list_filter = ("theme__plan", "theme", "lead_officer")
     search_fields = ("description", "lead_officer")
@@ -156,31 +236,8 @@ class ObjectiveAdmin(KeyActionServicesMixin, admin.ModelAdmin):
     inlines = (KeyActionInline,)
 
 
-class QuarterRagAdminForm(forms.ModelForm):
-    """A quarter's RAG in the admin: a change to or from a locked quarter is refused beside the form, in the
-    services' sentence (quarter_rag_save refuses it too)."""
-
-    class Meta:
-        model = QuarterRag
-        fields = ("key_action", "financial_year", "quarter", "rag")
-
-    def clean(self):
-        data = super().clean()
-        action_id = getattr(data.get("key_action"), "pk", None) or self.instance.key_action_id
-        plan_id = KeyAction.objects.filter(pk=action_id).values_list("objective__theme__plan_id", flat=True).first()
-        quarters = {
-            (data.get("financial_year"), data.get("quarter")),
-            (self.initial.get("financial_year"), self.initial.get("quarter")),
-        }
-        for year, quarter in quarters:
-            if plan_id and year and quarter and self.has_changed():
-                locks.quarter_unlocked(plan_id=plan_id, financial_year=year, quarter=quarter)
-        return data
-
-
 class QuarterRagInline(admin.TabularInline):
     model = QuarterRag
-    form = QuarterRagAdminForm
     fields = ("financial_year", "quarter", "rag", "set_by", "set_at")
     readonly_fields = ("set_by", "set_at")
     extra = 0
@@ -202,7 +259,7 @@ class ActionUpdateInline(admin.StackedInline):
 
 
 @admin.register(KeyAction)
-class KeyActionAdmin(ServiceWritesMixin, KeyActionServicesMixin, SimpleHistoryAdmin):
+class KeyActionAdmin(ServiceRefusalsMixin, ServiceWritesMixin, KeyActionServicesMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "owner_name", "owner", "due_date", "by_when", "theme_number", "updated_at")
     list_filter = ("objective__theme__plan", "objective__theme", "owner")
     search_fields = ("description", "owner_name", "owner__username", "owner__last_name")
@@ -219,26 +276,27 @@ class KeyActionAdmin(ServiceWritesMixin, KeyActionServicesMixin, SimpleHistoryAd
 
 
 @admin.register(QuarterRag)
-class QuarterRagAdmin(ServiceWritesMixin, SimpleHistoryAdmin):
+class QuarterRagAdmin(ServiceRefusalsMixin, ServiceWritesMixin, SimpleHistoryAdmin):
     list_display = ("key_action", "financial_year", "quarter", "rag", "set_by", "set_at")
     list_filter = ("financial_year", "quarter", "rag", "key_action__objective__theme__plan")
     search_fields = ("key_action__description",)
     list_select_related = ("key_action", "set_by")
     autocomplete_fields = ("key_action",)
     readonly_fields = ("set_by", "set_at")
-    form = QuarterRagAdminForm
 
     service_writes = "quarter_rag"
 
 
 @admin.register(ActionUpdate)
-class ActionUpdateAdmin(BoundedChangeListMixin, admin.ModelAdmin):
+class ActionUpdateAdmin(BoundedChangeListMixin, ServiceRefusalsMixin, ServiceWritesMixin, admin.ModelAdmin):
     list_display = ("__str__", "key_action", "author_name", "created_at")
     list_filter = ("financial_year", "quarter", "key_action__objective__theme__plan")
     search_fields = ("progress", "barriers", "next_steps", "author_name", "key_action__description")
     list_select_related = ("key_action",)
     date_hierarchy = "created_at"
     autocomplete_fields = ("key_action", "author")
+
+    service_writes = "action_update"  # refuses a locked quarter's update, as the update form does
 
 
 @admin.register(KeyPriority)

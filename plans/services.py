@@ -183,7 +183,13 @@ def key_action_save(*, user: User, key_action: KeyAction) -> KeyAction:
 
 
 def key_action_delete(*, user: User, key_action: KeyAction) -> None:
-    """Delete a key action with its RAGs and updates; its history records who did it."""
+    """Delete a key action with its RAGs and updates; its history records who did it. Refuses an action with a
+    RAG or an update in a locked quarter, which would take them off the record the board was given."""
+    quarters = [
+        *QuarterRag.objects.filter(key_action=key_action).values_list("financial_year", "quarter"),
+        *ActionUpdate.objects.filter(key_action=key_action).values_list("financial_year", "quarter"),
+    ]
+    locks.quarters_unlocked(plan_id=key_action.objective.theme.plan_id, quarters=quarters)
     with transaction.atomic():
         key_action._history_user = user
         key_action.delete()
@@ -191,12 +197,9 @@ def key_action_delete(*, user: User, key_action: KeyAction) -> None:
 
 def quarter_rag_save(*, user: User, quarter_rag: QuarterRag) -> QuarterRag:
     """Validate and save a quarter's RAG edited as a whole (the admin): stamped with who and when, and the
-    action's version moved on; return it. Refuses a RAG for a locked quarter, as the update form does."""
-    locks.quarter_unlocked(
-        plan_id=quarter_rag.key_action.objective.theme.plan_id,
-        financial_year=quarter_rag.financial_year,
-        quarter=quarter_rag.quarter,
-    )
+    action's version moved on; return it. Refuses a RAG for a locked quarter, or moved out of one, as the update
+    form does."""
+    _unlocked_before_and_after(quarter_rag)
     with transaction.atomic():
         _quarter_rag_stamp_and_save(user=user, quarter_rag=quarter_rag, at=timezone.now())
         _key_action_version_bump(quarter_rag.key_action_id)
@@ -204,11 +207,43 @@ def quarter_rag_save(*, user: User, quarter_rag: QuarterRag) -> QuarterRag:
 
 
 def quarter_rag_delete(*, user: User, quarter_rag: QuarterRag) -> None:
-    """Delete a quarter's RAG; its history records who did it, and the action's version moves on."""
+    """Delete a quarter's RAG; its history records who did it, and the action's version moves on. Refuses a RAG
+    of a locked quarter."""
+    _unlocked_before_and_after(quarter_rag)
     with transaction.atomic():
         quarter_rag._history_user = user
         quarter_rag.delete()
         _key_action_version_bump(quarter_rag.key_action_id)
+
+
+def action_update_save(*, user: User, action_update: ActionUpdate) -> ActionUpdate:
+    """Validate and save an update edited as a whole (the admin), its history recording `user`; return it.
+    Refuses an update for a locked quarter, or moved out of one, as the update form does."""
+    _unlocked_before_and_after(action_update)
+    with transaction.atomic():
+        _save(action_update, user=user)
+    return action_update
+
+
+def action_update_delete(*, user: User, action_update: ActionUpdate) -> None:
+    """Delete an update; its history records who did it. Refuses an update of a locked quarter."""
+    _unlocked_before_and_after(action_update)
+    with transaction.atomic():
+        action_update._history_user = user
+        action_update.delete()
+
+
+def _unlocked_before_and_after(row: QuarterRag | ActionUpdate) -> None:
+    """Refuse (ValidationError) a write to a quarter's RAG or update when the quarter it is for, or the one it was
+    for before this edit, is locked: the quarter lock's rule, whoever writes (plans.rounds.locks)."""
+    quarters, actions = {(row.financial_year, row.quarter)}, {row.key_action_id}
+    stored = type(row).objects.filter(pk=row.pk).values_list("key_action_id", "financial_year", "quarter").first()
+    if stored is not None:
+        actions.add(stored[0])
+        quarters.add(stored[1:])
+    plan_ids = KeyAction.objects.filter(pk__in=actions).values_list("objective__theme__plan_id", flat=True)
+    for plan_id in set(plan_ids):
+        locks.quarters_unlocked(plan_id=plan_id, quarters=quarters)
 
 
 def user_ensure(

@@ -3,9 +3,12 @@ reason. report.publishing calls these; plans.services refuses saves to a locked 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.calendar import FinancialQuarter
@@ -39,9 +42,25 @@ def quarter_is_locked(*, plan_id: int, financial_year: int, quarter: int) -> boo
 
 def quarter_unlocked(*, plan_id: int, financial_year: int, quarter: int) -> None:
     """Refuse (ValidationError) a save to a locked quarter of the plan, saying what to do next."""
-    if quarter_is_locked(plan_id=plan_id, financial_year=financial_year, quarter=quarter):
-        label = FinancialQuarter(financial_year, quarter).label
-        raise ValidationError(QUARTER_LOCKED_MESSAGE.format(quarter=label))
+    quarters_unlocked(plan_id=plan_id, quarters=[(financial_year, quarter)])
+
+
+def quarters_unlocked(*, plan_id: int, quarters: Iterable[tuple[int, int]]) -> None:
+    """Refuse (ValidationError) a write touching any locked quarter of the plan, given as (financial year,
+    quarter) pairs, naming the earliest locked one (one query; none when no quarter is given)."""
+    wanted = Q()
+    for financial_year, quarter in set(quarters):
+        wanted |= Q(financial_year=financial_year, quarter=quarter)
+    if not wanted:
+        return
+    locked = (
+        QuarterLock.objects.filter(wanted, plan_id=plan_id, reopened_at__isnull=True)
+        .order_by("financial_year", "quarter")
+        .values_list("financial_year", "quarter")
+        .first()
+    )
+    if locked is not None:
+        raise ValidationError(QUARTER_LOCKED_MESSAGE.format(quarter=FinancialQuarter(*locked).label))
 
 
 def quarter_lock(*, user: User, plan: Plan, quarter: FinancialQuarter) -> QuarterLock:
