@@ -269,3 +269,27 @@ def test_bulk_deleting_key_actions_with_a_locked_quarters_rags_deletes_none(admi
     )
     assert (LOCKED in response.content.decode()) == (state == "locked")
     assert KeyAction.objects.count() == (2 if state == "locked" else 0)
+
+
+def test_deleting_a_key_action_from_its_objectives_inline_is_refused(admin, action, state):
+    objective = action.objective
+    url = reverse("admin:plans_objective_change", args=[objective.pk])
+    form = admin.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(theme=objective.theme_id, order=objective.order, description=objective.description or "x")
+    data.update({"key_actions-TOTAL_FORMS": 1, "key_actions-INITIAL_FORMS": 1})
+    data.update(
+        {
+            "key_actions-0-id": action.pk,
+            "key_actions-0-objective": objective.pk,
+            "key_actions-0-order": action.order,
+            "key_actions-0-description": action.description,
+            "key_actions-0-owner": action.owner_id,
+            "key_actions-0-owner_name": action.owner_name,
+            "key_actions-0-by_when": action.by_when,
+            "key_actions-0-DELETE": "on",
+        }
+    )
+    response = admin.post(url, data)
+    assert refused(response) == (state == "locked")
+    assert KeyAction.objects.filter(pk=action.pk).exists() == (state == "locked")
