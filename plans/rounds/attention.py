@@ -143,7 +143,9 @@ def rounds_attention(*, user: User, today: datetime.date | None = None) -> Round
     with_round = [plan for plan in plans if plan.open_round_quarter is not None]
     rounds: dict[int, ReportingRound] = {}
     if with_round:
-        found = ReportingRound.objects.filter(plan_id__in=[p.pk for p in with_round], status=ReportingRound.Status.OPEN)
+        found = ReportingRound.objects.filter(
+            plan_id__in=[p.pk for p in with_round], status=ReportingRound.Status.OPEN
+        ).order_by()  # the model's ordering would join the plans again
         rounds = {round_.plan_id: round_ for round_ in found}
         selectors.plans_open_rounds_remember(with_round, rounds)
     progress = {plan.pk: PlanProgress(plan=plan, round=rounds.get(plan.pk), today=today) for plan in plans}
