@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.shortcuts import render
 
-from core.roles import ROLES, group_names, is_board_member_only
+from core.roles import ADMINISTRATOR, HEAD_OF_SERVICE, IMPROVEMENT_LEAD, ROLES, SRO, group_names, is_board_member_only
 
 NO_ROLE_TEMPLATE = "registration/no_role.html"
 BOARD_ONLY_TEMPLATE = "registration/board_only.html"
 # Where a board member lands after signing in, and the pages they read (the views marked board_readable).
 BOARD_HOME_URL = "/published/"
+# "Needs my attention" (report.attention_views): where heads of service, reviewers, the SRO and administrators land.
+ATTENTION_URL = "/attention/"
+ATTENTION_ROLES = frozenset({HEAD_OF_SERVICE, SRO, IMPROVEMENT_LEAD, ADMINISTRATOR})
 # Pages a person without a role may still open: signing out, this page, and changing a password.
 OPEN_TO_ANYONE_SIGNED_IN = {"logout", "no_role", "password_change", "password_change_done"}
 
@@ -35,8 +40,36 @@ def board_readable(view):
     return view
 
 
+def has_attention_page(user) -> bool:
+    """Return whether "Needs my attention" has a section for the user: a head of service, a reviewer, the SRO or an
+    administrator (no query beyond the user's groups, which every page reads)."""
+    return user.is_authenticated and (user.is_superuser or bool(group_names(user) & ATTENTION_ROLES))
+
+
+def home_url(user) -> str:
+    """Return the person's first page: the published papers for a board member, "Needs my attention" for whoever
+    it has a section for, else the highlight report."""
+    if is_board_member_only(user):
+        return BOARD_HOME_URL
+    if has_attention_page(user):
+        return ATTENTION_URL
+    return "/"
+
+
+def _is_front_page(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query and not parts.fragment
+
+
 def landing_url(user, url: str) -> str:
-    """Return where a person goes after signing in: `url`, except that a board member goes to the papers."""
+    """Return where a person goes after signing in: `url`, the page they asked for; else their home (home_url).
+
+    The site's front page counts as no particular page: signing in without a `next` goes there
+    (LOGIN_REDIRECT_URL), and so does everyone who typed the site's address (the sign-in asks with ?next=/).
+    A board member goes to the papers whatever they asked for.
+    """
+    if _is_front_page(url):
+        return home_url(user)
     if is_board_member_only(user) and not url.startswith(BOARD_HOME_URL):
         return BOARD_HOME_URL
     return url

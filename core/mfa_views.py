@@ -15,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
 
 from core import mfa
+from core.access import landing_url
 
 # The new recovery codes wait here for the one page view that shows them.
 NEW_CODES_KEY = "_mfa_new_recovery_codes"
@@ -188,7 +189,9 @@ class TwoFactorVerifyView(LoginRequiredMixin, FormView):
         return self._go_on()
 
     def _go_on(self):
-        return redirect(next_path(self.request) or resolve_url(settings.LOGIN_REDIRECT_URL))
+        # As the sign-in itself: the page asked for, else the person's first page (core.access.landing_url).
+        wanted = next_path(self.request) or resolve_url(settings.LOGIN_REDIRECT_URL)
+        return redirect(landing_url(self.request.user, wanted))
 
 
 two_factor_status = TwoFactorStatusView.as_view()

@@ -8,11 +8,13 @@ from core.access import no_role
 from core.health import healthz
 from core.sso_views import SignOutView
 from core.views import SignInView, admin_login
+from report.attention_views import attention_view
 from report.paper_views import PaperDocxView, PaperPdfView
 from report.views import HighlightReportView
 
 urlpatterns = [
     path("", HighlightReportView.as_view(), name="report"),
+    path("attention/", attention_view, name="attention"),
     path("report/pdf/", PaperPdfView.as_view(), name="report_pdf"),
     path("report/docx/", PaperDocxView.as_view(), name="report_docx"),
     path("accounts/login/", SignInView.as_view(), name="login"),

@@ -136,8 +136,9 @@ def sign_in(page: Page, live_server, username: str, password: str = PASSWORD, *,
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    # Wait for the redirect away from the login page, whatever page it lands on (by default the
-    # report at "/"): a journey then asserts on the page it cares about.
+    # Wait for the redirect away from the login page, whatever page it lands on (by default the person's
+    # first page: Needs my attention, the published papers, or the report at "/" for the performance team):
+    # a journey then asserts on the page it cares about.
     page.wait_for_url(lambda address: "/accounts/login/" not in address)
     if "/accounts/two-step/" in page.url:
         pass_the_second_step(page, username)

@@ -65,8 +65,10 @@ def test_head_of_service_update_and_rag_show_on_their_action_and_the_plan_for_th
     ).rag == ("amber")
     sign_out(page)
 
-    # The SRO lands on the highlight report, which is about the plan's reporting quarter.
+    # The SRO lands on Needs my attention; the highlight report is about the plan's reporting quarter.
     sign_in(page, live_server, "sro")
+    expect(page).to_have_url(url(live_server, "/attention/"))
+    page.get_by_role("link", name="highlight report").click()
     expect(page).to_have_url(url(live_server, "/"))
     expect(page.get_by_role("heading", name=f"At a glance: Q{quarter} {financial_year_label(year)}")).to_be_visible()
     row = page.locator(f"#action-{plan_actions['becky_action'].pk}")
@@ -107,7 +109,8 @@ def test_update_on_torbays_plan_shows_on_the_report_for_the_quarter_the_sro_choo
     )
     sign_out(page)
 
-    sign_in(page, live_server, "sro")
+    sign_in(page, live_server, "sro")  # lands on Needs my attention
+    page.goto(url(live_server, "/"))
     expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()
     page.get_by_label("Financial year").select_option(str(year))
     page.get_by_label("Reporting quarter").select_option(str(quarter))
@@ -277,7 +280,8 @@ def test_pages_draw_under_the_content_security_policy_without_errors(page, live_
     )
     measure = Measure.objects.get(plan__slug="torbay-2021-highlight", ref="1.1")
     risk = Risk.objects.order_by("pk").first()
-    sign_in(page, live_server, "sro")  # lands on the report
+    sign_in(page, live_server, "sro")  # lands on Needs my attention
+    page.goto(url(live_server, "/"))
     expect(page.get_by_role("heading", name="At a glance: Q2 2021/22")).to_be_visible()  # the demo's open round
     for path in ("/plans/torbay-2021-highlight/", "/kpis/", f"/kpis/{measure.pk}/", "/risks/", f"/risks/{risk.pk}/"):
         page.goto(url(live_server, path))
