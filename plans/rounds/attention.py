@@ -19,6 +19,7 @@ from django.utils.html import strip_tags
 
 from plans import permissions, selectors
 from plans.models import KeyAction, Plan, QuarterRag, Rag, ReportingRound, Submission
+from plans.rounds import services
 
 Status = Submission.Status
 
@@ -182,7 +183,13 @@ def rounds_attention(*, user: User, today: datetime.date | None = None) -> Round
     for plan_id, found in owners.items():
         progress[plan_id].owners = sorted(found.values(), key=lambda owner: (owner.name == NO_OWNER, owner.name))
 
-    waiting = [s for s in submissions if s.status == Status.SUBMITTED]
+    # Not the reviewer's own updates: another reviewer must decide those (four eyes), so they do not await this one.
+    waiting = [
+        submission
+        for submission in submissions
+        if submission.status == Status.SUBMITTED
+        and not services.submission_written_by(user=user, submission=submission)
+    ]
     rags: dict[tuple[int, int, int], str] = {}
     if waiting:
         quarters = Q()

@@ -228,6 +228,20 @@ def test_the_reviewer_sees_updates_awaiting_sign_off_and_the_red_without_barrier
     assert "(2 items need you)" in body
 
 
+def test_a_reviewer_is_not_asked_to_sign_off_their_own_update(client, sro, improvement_lead):
+    """Four eyes: an improvement lead who owns an action and submitted its update finds it awaiting someone else,
+    not them; the SRO finds it awaiting her."""
+    plan, (own,) = new_plan("own-plan", "Own plan", [(improvement_lead, "Run the front door")])
+    open_round(sro, plan, deadline=timezone.localdate() + datetime.timedelta(days=5))
+    submit(improvement_lead, own)
+    mine = page_for(client, improvement_lead)
+    assert re.findall(r'<tr id="awaiting-(\d+)">', mine) == []
+    assert attention_views.NOTHING_TO_SIGN_OFF in mine
+    client.logout()
+    theirs = page_for(client, sro)
+    assert re.findall(r'<tr id="awaiting-(\d+)">', theirs) == [str(submission_of(own).pk)]
+
+
 def test_a_reviewer_with_nothing_waiting_is_told_so_in_sentences(client, improvement_lead):
     body = page_for(client, improvement_lead)
     assert attention_views.NOTHING_TO_SIGN_OFF in body
