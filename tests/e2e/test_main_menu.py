@@ -23,7 +23,8 @@ def one_line_each(page: Page) -> list[str]:
                 const style = getComputedStyle(item);
                 const lines = item.getClientRects().length;
                 const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
-                return lines > 1 || item.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom) > line * 1.5;
+                const inner = item.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+                return lines > 1 || inner > line * 1.5;
             })
             .map(item => item.innerText.trim())"""
     )
