@@ -149,7 +149,7 @@ class ServiceWritesMixin:
 
 
 @admin.register(Plan)
-class PlanAdmin(BoundedChangeListMixin, ServiceWritesMixin, SimpleHistoryAdmin):
+class PlanAdmin(BoundedChangeListMixin, ServiceRefusalsMixin, ServiceWritesMixin, SimpleHistoryAdmin):
     list_display = (
         "title",
         "council",
@@ -183,7 +183,7 @@ class ObjectiveInline(admin.StackedInline):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(ServiceRefusalsMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "plan", "overview_rag", "objective_count")
     list_filter = ("plan", "overview_rag")
     search_fields = ("title", "overview_narrative")

@@ -131,3 +131,10 @@ class PlansConfig(AppConfig):
         from plans.editing.owners import link_invited_owner
 
         person_invited.connect(link_invited_owner, dispatch_uid="plans.link_invited_owner")
+        from django.db.models.signals import pre_delete
+
+        from plans.models import ActionUpdate, QuarterRag
+        from plans.rounds.locks import refuse_deleting_locked
+
+        for model in (QuarterRag, ActionUpdate):
+            pre_delete.connect(refuse_deleting_locked, sender=model, dispatch_uid=f"plans.locked.{model.__name__}")

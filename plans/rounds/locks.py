@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from core.calendar import FinancialQuarter
 from plans import permissions, selectors
-from plans.models import Plan, QuarterLock, ReportingRound
+from plans.models import KeyAction, Plan, QuarterLock, ReportingRound
 
 NOT_PUBLISHER_MESSAGE = (
     "Only the SRO or an administrator can publish a round's paper or reopen a published quarter. Ask them to do it."
@@ -23,6 +23,10 @@ QUARTER_LOCKED_MESSAGE = (
     "are kept below; copy them, or ask the SRO to reopen the quarter, then save again."
 )
 QUARTER_REOPEN_REASON_MESSAGE = "Say why the quarter is reopened: the reason is shown on the published paper's page."
+LOCKED_DELETE_MESSAGE = (
+    "Nothing was deleted: this would delete RAGs or updates of {quarter}, which is locked because its paper went to "
+    "the board. Ask the SRO to reopen the quarter first, or leave it as it is."
+)
 QUARTER_NOT_LOCKED_MESSAGE = "{quarter} is not locked, so there is nothing to reopen."
 REOPEN_REASON_MAX = 2000
 REOPEN_REASON_TOO_LONG_MESSAGE = f"Keep the reason to {REOPEN_REASON_MAX:,} characters or fewer."
@@ -118,3 +122,18 @@ def _save(instance, *, user: User) -> None:
     instance.full_clean()
     instance._history_user = user
     instance.save()
+
+
+def refuse_deleting_locked(sender, instance, **kwargs) -> None:
+    """Refuse (ValidationError) deleting a quarter's RAG or update of a locked quarter, however the delete comes:
+    a theme, an objective or a key action deleted with everything under it (a pre_delete receiver, so the whole
+    delete rolls back). The services' own checks say it first where they can, beside the form."""
+    plan_of_action = KeyAction.objects.filter(pk=instance.key_action_id).values("objective__theme__plan_id")[:1]
+    if QuarterLock.objects.filter(
+        plan_id=Subquery(plan_of_action),
+        financial_year=instance.financial_year,
+        quarter=instance.quarter,
+        reopened_at__isnull=True,
+    ).exists():
+        label = FinancialQuarter(instance.financial_year, instance.quarter).label
+        raise ValidationError(LOCKED_DELETE_MESSAGE.format(quarter=label))

@@ -293,3 +293,45 @@ def test_deleting_a_key_action_from_its_objectives_inline_is_refused(admin, acti
     response = admin.post(url, data)
     assert refused(response) == (state == "locked")
     assert KeyAction.objects.filter(pk=action.pk).exists() == (state == "locked")
+
+
+LOCKED_DELETE = locks.LOCKED_DELETE_MESSAGE.format(quarter="Q2 2021/22")
+
+
+def test_deleting_the_objective_over_a_locked_quarters_rag_and_update_is_refused(admin, action, state):
+    objective = action.objective
+    response = admin.post(reverse("admin:plans_objective_delete", args=[objective.pk]), {"post": "yes"}, follow=True)
+    assert (LOCKED_DELETE in response.content.decode()) == (state == "locked")
+    assert KeyAction.objects.filter(pk=action.pk).exists() == (state == "locked")
+    assert QuarterRag.objects.exists() == ActionUpdate.objects.exists() == (state == "locked")
+
+
+def test_deleting_the_theme_over_a_locked_quarters_rag_and_update_is_refused(admin, action, state):
+    theme = action.objective.theme
+    response = admin.post(reverse("admin:plans_theme_delete", args=[theme.pk]), {"post": "yes"}, follow=True)
+    assert (LOCKED_DELETE in response.content.decode()) == (state == "locked")
+    assert KeyAction.objects.filter(pk=action.pk).exists() == (state == "locked")
+    assert QuarterRag.objects.exists() == ActionUpdate.objects.exists() == (state == "locked")
+
+
+def test_bulk_deleting_themes_over_a_locked_quarter_deletes_none(admin, action, state):
+    theme = action.objective.theme
+    response = admin.post(
+        reverse("admin:plans_theme_changelist"),
+        {"action": "delete_selected", "_selected_action": [theme.pk], "post": "yes"},
+        follow=True,
+    )
+    assert (LOCKED_DELETE in response.content.decode()) == (state == "locked")
+    assert KeyAction.objects.filter(pk=action.pk).exists() == (state == "locked")
+
+
+def test_no_delete_from_code_takes_a_locked_quarters_rag_or_update_with_it(sro, action, rag, update):
+    """The rule holds under the services too: a theme deleted however it is deleted keeps a locked quarter whole."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    locks.quarter_lock(user=sro, plan=action.objective.theme.plan, quarter=Q2)
+    with pytest.raises(ValidationError, match="Nothing was deleted"), transaction.atomic():
+        action.objective.theme.delete()
+    assert QuarterRag.objects.filter(pk=rag.pk).exists()
+    assert ActionUpdate.objects.filter(pk=update.pk).exists()
