@@ -49,6 +49,7 @@ def test_headings_are_word_headings_in_the_seeds_order(word):
     assert headings == [
         "Children's Services Improvement – Highlight Report",
         "At a glance: Q1 2021/22",
+        "Since the last board: Q1 2021/22",
         "Summary",
         "Overall progress narrative",
         "Key priorities",
