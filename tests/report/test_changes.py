@@ -438,3 +438,82 @@ def test_board_changes_for_is_a_fixed_number_of_queries(board, plan, django_asse
         changes = board_changes_for(plan=plan, quarter=Q2, link_base="/?plan=changes")
     assert changes.previous.quarter_label == "Q1 2021/22"
     assert f'href="/?plan=changes#action-{changes.not_updated[0].id}"' in changes.not_updated_html
+
+
+# As it looks: on paper and on the screen ----------------------------------------------------------
+
+
+def test_the_papers_section_fits_the_width_of_an_a4_landscape_page(changed):
+    from weasyprint import HTML
+
+    from report.paper_files import PAPER_BASE_URL, PaperChoice, paper_html
+    from report.pdf import StaticFilesFetcher
+
+    paper = paper_html(PaperChoice(plan=Plan.objects.get(slug="changes"), quarter=Q2))
+    stylesheets = "".join(re.findall(r'<link rel="stylesheet"[^>]+>', paper))
+    document = (
+        f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8">{stylesheets}</head>'
+        f'<body class="report report-pdf">{_section(paper)}</body></html>'
+    )
+    pages = HTML(string=document, base_url=PAPER_BASE_URL, url_fetcher=StaticFilesFetcher()).render().pages
+    assert len(pages) <= 2  # 64 actions, 62 of them not updated: two columns keep it short
+    for page in pages:
+        page_box = page._page_box
+        root = next(box for box in page_box.children if getattr(box, "element_tag", "") == "html")
+        right = page.width - page_box.margin_right
+        widest = max(box.position_x + box.margin_width() for box in root.descendants() if hasattr(box, "position_x"))
+        assert widest <= right + 0.5, f"The section runs {widest - right:.0f} px past the page's right margin."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_laptop_and_a_phone_the_counts_come_first_and_long_lists_are_folded(
+    live_server, client, sro, head_of_service, monkeypatch
+):
+    from django.conf import settings
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's event loop runs in this thread
+    plan = build_plan(slug="changes", owner=head_of_service)
+    PublishedPaper.objects.create(
+        plan=plan,
+        financial_year=2021,
+        quarter=1,
+        version=1,
+        published_at=timezone.now(),
+        html_file="papers/none.html",
+        docx_file="papers/none.docx",
+        data=board_snapshot(plan=plan, quarter=Q1),
+    )
+    open_round(sro, plan)
+    save_update(head_of_service, _actions(plan)[1], rag="red", progress="Slipped.")
+    client.force_login(sro)
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*args, "--disable-sync"])
+        for width, columns in ((1366, "2"), (390, "auto")):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            context.add_cookies([{**cookie, "url": live_server.url}])
+            page = context.new_page()
+            page.goto(f"{live_server.url}/?plan=changes")
+            section = page.locator("section.report-changes")
+            seen = section.evaluate(
+                """section => ({
+                    overflow: section.scrollWidth - section.clientWidth,
+                    pageOverflow: document.documentElement.scrollWidth - innerWidth,
+                    countsBottom: section.querySelector('.changes-counts').getBoundingClientRect().bottom,
+                    listsTop: section.querySelector('.changes-lists').getBoundingClientRect().top,
+                    open: [...section.querySelectorAll('details')].map(d => [d.id, d.open]),
+                    columns: getComputedStyle(section.querySelector('.changes-owners-long')).columnCount,
+                })"""
+            )
+            assert seen["overflow"] <= 0, f"At {width} px the section is wider than the page."
+            assert seen["pageOverflow"] <= 0, f"At {width} px the page scrolls sideways."
+            assert seen["countsBottom"] <= seen["listsTop"]
+            # The short lists open, the long one (62 actions) folded until asked for.
+            assert seen["open"] == [["changes-rag", True], ["changes-new-red", True], ["changes-no-update", False]]
+            assert seen["columns"] == columns  # two columns where there is room
+            context.close()
+        browser.close()
