@@ -14,6 +14,7 @@ quarter before Q that has one: versions 1 and 2 of Q compare with the same last 
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -101,7 +102,9 @@ class PreviousPaper:
 
 
 def _short(description: str) -> str:
-    return Truncator(html.unescape(description)).words(SHORT_WORDS)
+    # Split by hand, not django.utils.text.Truncator (slower, and a list can hold every action).
+    words = html.unescape(description).split()
+    return " ".join(words) if len(words) <= SHORT_WORDS else " ".join(words[:SHORT_WORDS]) + "…"
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,6 @@ class ActionChange:
     rag_from: str
     rag_to: str
     new: bool = False  # not in the previous paper
-    on_report: bool = True  # on the report now (its anchor there can be linked to)
 
     @property
     def short_description(self) -> str:
@@ -172,6 +174,14 @@ def _by_owner(actions: Iterable[ActionChange]) -> list[OwnerGroup]:
 ARROW = mark_safe('<span class="changes-arrow" aria-hidden="true">→</span><span class="visually-hidden">to</span>')
 
 
+@functools.cache
+def _rag_move_html(rag_from: str | None, rag_to: str) -> SafeString:
+    """Return ": <from> → <to>" as RAG badges (from None: the action is new since the paper), made once a pair."""
+    if rag_from is None:
+        return format_html(": {} (new since the last board)", rag_badge_html(rag_to))
+    return format_html(": {} {} {}", rag_badge_html(rag_from), ARROW, rag_badge_html(rag_to))
+
+
 @dataclass
 class BoardChanges:
     """What changed since the previous published paper (`previous`; None when there is none, and then nothing is
@@ -222,36 +232,34 @@ class BoardChanges:
             ("changes-risks-closed", "Risks closed", len(self.closed_risks)),
         ]
 
-    def _action_link(self, action: ActionChange) -> SafeString:
-        if not (self.linked and action.on_report):
-            return format_html("{}", action.short_description)
-        return format_html('<a href="{}#action-{}">{}</a>', self.link_base, action.id, action.short_description)
-
     def _groups_html(self, actions: list[ActionChange], detail) -> SafeString:
-        # One format string per list, not a template loop per action: 640 actions at ten times Torbay's size.
+        # One format string per list, not a template loop per action (640 actions at ten times Torbay's size);
+        # `detail(action)` returns markup made once per pair of RAGs (_rag_move_html).
+        item = '<dd><a href="{}#action-{}">{}</a>{}</dd>' if self.linked else "<dd>{}{}{}</dd>"
         parts = []
         for group in _by_owner(actions):
             parts.append(format_html("<dt>{} ({})</dt>", group.owner, len(group.actions)))
             parts.append(
-                format_html_join("", "<dd>{}{}</dd>", ((self._action_link(a), detail(a)) for a in group.actions))
+                format_html_join(
+                    "",
+                    item,
+                    (
+                        (self.link_base, a.id, a.short_description, detail(a))
+                        if self.linked
+                        else ("", "", a.short_description, detail(a))
+                        for a in group.actions
+                    ),
+                )
             )
         return mark_safe("".join(parts))
 
     @property
     def rag_changes_html(self) -> SafeString:
-        return self._groups_html(
-            self.rag_changes,
-            lambda a: format_html(": {} {} {}", rag_badge_html(a.rag_from), ARROW, rag_badge_html(a.rag_to)),
-        )
+        return self._groups_html(self.rag_changes, lambda a: _rag_move_html(a.rag_from, a.rag_to))
 
     @property
     def new_reds_html(self) -> SafeString:
-        def detail(action: ActionChange) -> SafeString:
-            if action.new:
-                return format_html(": {} (new since the last board)", rag_badge_html(action.rag_to))
-            return format_html(": {} {} {}", rag_badge_html(action.rag_from), ARROW, rag_badge_html(action.rag_to))
-
-        return self._groups_html(self.new_reds, detail)
+        return self._groups_html(self.new_reds, lambda a: _rag_move_html(None if a.new else a.rag_from, a.rag_to))
 
     @property
     def measures_moved_html(self) -> SafeString:
