@@ -134,8 +134,8 @@ class AtAGlancePanel(Panel):
 
 
 def report_panels(report_context: ReportContext) -> list[Panel]:
-    """Return the report's panels in order: the seed's summary, at a glance, the seed's other sections, then
-    one per theme."""
+    """Return the report's panels in order: the seed's summary, at a glance, since the last board, the seed's
+    other sections, then one per theme."""
     panels = [AtAGlancePanel(), BoardChangesPanel(report_context), *panels_for(REPORT, report_context=report_context)]
     return sorted(panels, key=lambda panel: panel.order)
 

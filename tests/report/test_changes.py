@@ -4,6 +4,7 @@ previous-paper rule, the demo, the section's cached part and the report's querie
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -231,6 +232,11 @@ def test_the_report_lists_each_kind_of_change_since_the_last_board_after_at_a_gl
     assert_each_kind_of_change(html, changed)
 
 
+def test_the_report_as_at_a_date_compares_its_own_reads_with_the_papers_published_by_then(client, sro, changed):
+    today = timezone.localdate().isoformat()
+    assert_each_kind_of_change(_report(client, sro, as_at=today, year=2021, quarter=2), changed)
+
+
 def _word_text(name: str) -> str:
     with default_storage.open(name, "rb") as stored:
         document = docx.Document(io.BytesIO(stored.read()))
@@ -438,6 +444,9 @@ def test_board_changes_for_is_a_fixed_number_of_queries(board, plan, django_asse
         changes = board_changes_for(plan=plan, quarter=Q2, link_base="/?plan=changes")
     assert changes.previous.quarter_label == "Q1 2021/22"
     assert f'href="/?plan=changes#action-{changes.not_updated[0].id}"' in changes.not_updated_html
+    unlinked = dataclasses.replace(changes, linked=False).not_updated_html
+    assert "href" not in unlinked
+    assert f"<dd>{changes.not_updated[0].short_description}</dd>" in unlinked
 
 
 # As it looks: on paper and on the screen ----------------------------------------------------------
