@@ -7,4 +7,10 @@ class ReportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "report"
     verbose_name = "Highlight report"
-    # No signals of its own: each app bumps its own data versions (core.data_versions, <app>/panels.py).
+    # Each app bumps its own data versions (core.data_versions, <app>/panels.py); the report's own is the
+    # published papers' (report.changes.PAPERS), which "since the last board" is built from.
+
+    def ready(self):
+        from report import changes
+
+        changes.register()

@@ -22,6 +22,7 @@ from docx.shared import Emu, Mm, Pt
 from core.calendar import financial_year_label
 from kpis.cells import target_cells
 from plans.panels import THEME_NUMBER_WORDS, objective_rows
+from report.changes import ActionChange, board_changes_for_report
 from report.context import ReportContext
 from report.panels import RAG_WORDS, at_a_glance
 from report.paper import ThemeTablePart, kpi_table_parts
@@ -212,6 +213,69 @@ def _at_a_glance(paper: _Paper, report_context: ReportContext) -> None:
     )
 
 
+def _action_text(action: ActionChange) -> str:
+    return html.unescape(action.description)
+
+
+def _board_changes(paper: _Paper, report_context: ReportContext) -> None:
+    """What changed since the last board, as components/board_changes.html shows it: counts, then each list."""
+    changes = board_changes_for_report(report_context)
+    paper.heading(f"Since the last board: {changes.quarter.label}", 1)
+    if changes.previous is None:
+        paper.document.add_paragraph(changes.no_earlier_paper)
+        return
+    paper.document.add_paragraph(changes.previous.compared_with)
+    paper.table(["Change", "Count"], [[label, str(count)] for _, label, count in changes.counts], widths=[30, 10])
+    if not changes.has_changes:
+        paper.document.add_paragraph(changes.nothing_changed)
+    titles = changes.titles
+    if changes.rag_changes:
+        paper.label(f"{titles['rag']} ({len(changes.rag_changes)})")
+        paper.table(
+            ["Owner", "Key action", changes.previous.quarter_label, changes.quarter.label],
+            [[g.owner, _action_text(a), _rag_word(a.rag_from), _rag_word(a.rag_to)]
+             for g in changes.rag_changes_by_owner for a in g.actions],
+            widths=[15, 55, 15, 15],
+        )  # fmt: skip
+    if changes.new_reds:
+        paper.label(f"{titles['new_red']} ({len(changes.new_reds)})")
+        paper.table(
+            ["Owner", "Key action", changes.previous.quarter_label, changes.quarter.label],
+            [[g.owner, _action_text(a), "Not in the paper" if a.new else _rag_word(a.rag_from), _rag_word(a.rag_to)]
+             for g in changes.new_reds_by_owner for a in g.actions],
+            widths=[15, 55, 15, 15],
+        )  # fmt: skip
+    if changes.not_updated:
+        paper.label(f"{titles['no_update']} ({len(changes.not_updated)})")
+        paper.table(
+            ["Owner", "Key actions"],
+            [[f"{g.owner} ({len(g.actions)})", "\n".join(f"• {a.short_description}" for a in g.actions)]
+             for g in changes.not_updated_by_owner],
+            widths=[20, 80],
+        )  # fmt: skip
+    if changes.measures_moved:
+        paper.label(f"{titles['measures']} ({len(changes.measures_moved)})")
+        paper.table(
+            ["Ref", "Measure", changes.previous.quarter_label, "Now", "Latest figure"],
+            [[m.ref, m.title, _rag_word(m.rag_from), _rag_word(m.rag_to),
+              m.display + (f" in {date_format(m.month, 'M Y')}" if m.month else "")]
+             for m in changes.measures_moved],
+            widths=[6, 54, 12, 12, 16],
+        )  # fmt: skip
+    previous = changes.previous.quarter_label
+    risk_lists = (
+        ("risks_rescored", changes.risks_rescored, lambda r: [f"{r.score_from} to {r.score_to} {r.band_to}".strip()]),
+        ("risks_new", changes.new_risks, lambda r: [f"{r.score_to} {r.band_to}".strip()]),
+        ("risks_closed", changes.closed_risks, lambda r: [f"{r.score_from} in the {previous} paper"]),
+    )
+    for key, risks, score in risk_lists:
+        if risks:
+            paper.label(f"{titles[key]} ({len(risks)})")
+            paper.table(
+                ["Ref", "Risk", "Score"], [[str(r.ref), r.description, *score(r)] for r in risks], widths=[6, 74, 20]
+            )
+
+
 def _plan_sections(paper: _Paper, report_context: ReportContext) -> None:
     plan = report_context.plan_then
     paper.heading("Summary", 1)
@@ -346,6 +410,7 @@ def report_docx(*, report_context: ReportContext, title: str, status_line: str) 
     paper.heading(report_context.plan_then.title, 0)
     paper.document.add_paragraph(status_line)
     _at_a_glance(paper, report_context)
+    _board_changes(paper, report_context)
     _plan_sections(paper, report_context)
     _risk_register(paper, report_context)
     _ofsted_recommendations(paper, report_context)

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from core.panels import REPORT, Panel, panels_for
 from plans.models import Rag
 from plans.panels import ReportActionRow
+from report.changes import BoardChangesPanel
 from report.context import GlanceMeasure, GlanceRisk, ReportContext
 
 RAG_ORDER = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, "")
@@ -133,9 +134,9 @@ class AtAGlancePanel(Panel):
 
 
 def report_panels(report_context: ReportContext) -> list[Panel]:
-    """Return the report's panels in order: the seed's summary, at a glance, the seed's other sections, then
-    one per theme."""
-    panels = [AtAGlancePanel(), *panels_for(REPORT, report_context=report_context)]
+    """Return the report's panels in order: the seed's summary, at a glance, since the last board, the seed's
+    other sections, then one per theme."""
+    panels = [AtAGlancePanel(), BoardChangesPanel(report_context), *panels_for(REPORT, report_context=report_context)]
     return sorted(panels, key=lambda panel: panel.order)
 
 

@@ -17,15 +17,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from core.calendar import FinancialQuarter
 from plans import permissions as plan_permissions
 from plans.models import Plan, QuarterLock, ReportingRound
 from plans.rounds import locks
-from report.context import ReportContext
 from report.models import PublishedPaper
 from report.paper_files import PaperChoice, _report_context, paper_docx, paper_html, paper_pdf
+from report.snapshots import paper_data
 from report.stored_papers import BUILD_LIMIT
 
 PUBLISHED_FOLDER = "papers/published"
@@ -36,66 +35,6 @@ ALREADY_PUBLISHED_MESSAGE = (
     "{quarter} was published as version {version} and is locked. Reopen it with a reason before publishing again."
 )
 NOT_LATEST_MESSAGE = "Only the latest version of a quarter's paper can be reopened: reopen version {version}."
-
-
-def _text(html: str | None) -> str:
-    return strip_tags(html or "").strip()
-
-
-def paper_data(report_context: ReportContext) -> dict:
-    """Return what the paper shows as plain data: each key action's RAG and update, each measure's latest RAG,
-    each risk's scores (enough to say later what changed since this paper)."""
-    quarter = report_context.quarter
-    actions = []
-    for row in report_context.themes.rows:
-        update = row.latest_update
-        actions.append(
-            {
-                "id": row.action.pk,
-                "description": _text(row.action.description),
-                "owner": row.action.owner_name,
-                "rags": row.rags,
-                "rag": row.rags[quarter.quarter - 1] if len(row.rags) >= quarter.quarter else "",
-                "update": None
-                if update is None
-                else {
-                    "quarter": update.for_quarter.label,
-                    "progress": _text(update.progress),
-                    "barriers": _text(update.barriers),
-                    "next_steps": _text(update.next_steps),
-                },
-            }
-        )
-    measures = [
-        {
-            "id": row.measure.pk,
-            "ref": row.measure.ref,
-            "title": row.measure.title,
-            "latest": None
-            if row.latest is None
-            else {"month": row.latest.month.isoformat(), "display": row.latest.display, "rag": row.latest.rag},
-        }
-        for table in report_context.measure_tables.values()
-        for row in table.rows
-    ]
-    risks = [
-        {
-            "id": risk.pk,
-            "ref": risk.ref,
-            "description": risk.description,
-            "score": risk.score,
-            "target_score": risk.target_score,
-            "status": risk.status,
-        }
-        for risk in report_context.risks
-    ]
-    return {
-        "plan": {"id": report_context.plan.pk, "slug": report_context.plan.slug, "title": report_context.plan.title},
-        "quarter": {"financial_year": quarter.financial_year, "quarter": quarter.quarter, "label": quarter.label},
-        "actions": actions,
-        "measures": measures,
-        "risks": risks,
-    }
 
 
 def published_folder(*, plan: Plan, quarter: FinancialQuarter, version: int) -> str:

@@ -49,6 +49,7 @@ def test_headings_are_word_headings_in_the_seeds_order(word):
     assert headings == [
         "Children's Services Improvement – Highlight Report",
         "At a glance: Q1 2021/22",
+        "Since the last board: Q1 2021/22",
         "Summary",
         "Overall progress narrative",
         "Key priorities",
@@ -126,7 +127,7 @@ def test_the_contents_lists_every_section_and_theme_and_links_to_its_heading(wor
     entries = [p for p in paragraphs[start + 1 :] if p.style.name == "List Number"]
     headings = _level_one_headings(word)
     assert [p.text for p in entries] == [p.text for p in headings]
-    assert len(entries) == 7 + 4  # at a glance, the six sections of the seed, the four themes
+    assert len(entries) == 8 + 4  # at a glance, since the last board, the six sections of the seed, the four themes
     for entry, heading in zip(entries, headings, strict=True):
         anchor = entry._p.find(qn("w:hyperlink")).get(qn("w:anchor"))
         assert heading._p.find(qn("w:bookmarkStart")).get(qn("w:name")) == anchor
@@ -180,7 +181,7 @@ def test_ten_times_torbay_opens_with_every_table_and_its_repeating_header_row(cl
     kpis = _kpi_tables(document)
     assert len(kpis) == 40
     assert sum(len(t.rows) - 1 for t in kpis) == 600
-    assert len(_level_one_headings(document)) == 7 + 40
+    assert len(_level_one_headings(document)) == 8 + 40  # since the last board (no earlier paper: no table)
 
 
 def test_a_later_quarters_word_paper_marks_the_earlier_update_as_the_page_does(demo, client):

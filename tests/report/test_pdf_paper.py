@@ -72,7 +72,7 @@ def _pdf(user, query: dict | None = None) -> bytes:
 
 def _sections(plan_slug: str) -> list[str]:
     themes = Theme.objects.filter(plan__slug=plan_slug).order_by("number")
-    return [SECTIONS[0], "At a glance: Q1 2021/22", *SECTIONS[1:]] + [
+    return [SECTIONS[0], "At a glance: Q1 2021/22", "Since the last board: Q1 2021/22", *SECTIONS[1:]] + [
         f"Theme {THEME_NUMBER_WORDS.get(t.number, t.number)}: {t.title}" for t in themes
     ]
 

@@ -76,6 +76,7 @@ def test_home_page_is_the_report_with_every_section_in_the_seeds_order(signed_in
     assert h2_ids(html) == [
         "summary-heading",  # SRO, date of report, overall status: the seed's first section
         "glance-heading",  # what the SRO looks for first, beside the overall status
+        "changes-heading",  # what changed since the last board's paper (report.changes)
         "overall-heading",
         "priorities-heading",
         "medium-heading",

@@ -36,6 +36,7 @@ def test_every_section_of_seed_000_in_its_order(report_html):
     assert h2_ids(report_html) == [
         "summary-heading",
         "glance-heading",
+        "changes-heading",
         "overall-heading",
         "priorities-heading",
         "medium-heading",

@@ -83,7 +83,12 @@ def test_an_action_update_rebuilds_its_themes_actions_and_at_a_glance_only(warm,
         progress="Parts rebuilt.",
     )
     body = view(warm)
-    assert sorted(rendered, key=str) == [("AtAGlancePanel", None), ("ThemeActionsPanel", 1)]
+    # Since the last board reads every theme's actions (report.changes).
+    assert sorted(rendered, key=str) == [
+        ("AtAGlancePanel", None),
+        ("BoardChangesPanel", None),
+        ("ThemeActionsPanel", 1),
+    ]
     assert "Parts rebuilt." in body
 
 
@@ -92,7 +97,8 @@ def test_a_kpi_value_rebuilds_the_kpi_tables_and_at_a_glance_only(warm, rendered
     value.value = 4321
     value.save()
     view(warm)
-    expected = [("AtAGlancePanel", None)] + [("ThemeMeasuresPanel", n) for n in themes_of(plan)]
+    expected = [("AtAGlancePanel", None), ("BoardChangesPanel", None)]
+    expected += [("ThemeMeasuresPanel", n) for n in themes_of(plan)]
     assert sorted(rendered, key=str) == sorted(expected, key=str)
 
 
@@ -103,7 +109,11 @@ def test_a_risk_score_rebuilds_the_register_and_at_a_glance_only(warm, rendered,
     risk.score = risk.probability * risk.impact
     risk.save()
     body = view(warm)
-    assert sorted(rendered, key=str) == [("AtAGlancePanel", None), ("RiskRegisterPanel", None)]
+    assert sorted(rendered, key=str) == [
+        ("AtAGlancePanel", None),
+        ("BoardChangesPanel", None),
+        ("RiskRegisterPanel", None),
+    ]
     assert "A rescored risk." in body
 
 
