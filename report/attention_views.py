@@ -15,6 +15,7 @@ from core.roles import is_head_of_service
 from plans import permissions
 from plans.rounds.attention import rounds_attention
 from plans.rounds.selectors import Status, my_tasks
+from report.changes import board_changes_for_plans
 
 NOTHING_FOR_OWNER = "Nothing needs you: none of your updates is due, overdue or returned in an open round."
 NO_ROUND_FOR_OWNER = "No reporting round is open for your key actions, so no updates are due from you."
@@ -46,6 +47,12 @@ class AttentionView(LoginRequiredMixin, TemplateView):
                     mine["returned"].append(row)
                 elif row.status == Status.DUE:
                     mine["overdue" if row.overdue else "due"].append(row)
+        if sro and rounds is not None:
+            # What changed since each open round's plan last went to the board (report.changes).
+            open_plans = rounds.open_plans
+            changes = board_changes_for_plans((p.plan, p.round.for_quarter) for p in open_plans)
+            for progress in open_plans:
+                progress.board_changes = changes[progress.plan.pk]
         count = sum(len(rows) for rows in mine.values()) + (len(rounds.awaiting) if reviewer else 0)
         return super().get_context_data(
             tasks=tasks,

@@ -199,6 +199,8 @@ class BoardChanges:
     closed_risks: list[RiskChange] = field(default_factory=list)
     link_base: str = ""
     linked: bool = True
+    # Before each list's id, where several plans' sections share a page (Needs my attention): "<slug>-".
+    id_prefix: str = ""
 
     @property
     def no_earlier_paper(self) -> str:
@@ -223,13 +225,13 @@ class BoardChanges:
     def counts(self) -> list[tuple[str, str, int]]:
         """Return (anchor, label, count) of each list, in the section's order."""
         return [
-            ("changes-rag", "RAG changed", len(self.rag_changes)),
-            ("changes-new-red", "New Red", len(self.new_reds)),
-            ("changes-no-update", f"No {self.quarter.label} update", len(self.not_updated)),
-            ("changes-measures", "Measures moved RAG", len(self.measures_moved)),
-            ("changes-risks-rescored", "Risks rescored", len(self.risks_rescored)),
-            ("changes-risks-new", "New risks", len(self.new_risks)),
-            ("changes-risks-closed", "Risks closed", len(self.closed_risks)),
+            (f"{self.id_prefix}changes-rag", "RAG changed", len(self.rag_changes)),
+            (f"{self.id_prefix}changes-new-red", "New Red", len(self.new_reds)),
+            (f"{self.id_prefix}changes-no-update", f"No {self.quarter.label} update", len(self.not_updated)),
+            (f"{self.id_prefix}changes-measures", "Measures moved RAG", len(self.measures_moved)),
+            (f"{self.id_prefix}changes-risks-rescored", "Risks rescored", len(self.risks_rescored)),
+            (f"{self.id_prefix}changes-risks-new", "New risks", len(self.new_risks)),
+            (f"{self.id_prefix}changes-risks-closed", "Risks closed", len(self.closed_risks)),
         ]
 
     def _groups_html(self, actions: list[ActionChange], detail) -> SafeString:
@@ -434,6 +436,39 @@ def board_changes_for(*, plan: Plan, quarter: FinancialQuarter, link_base: str =
     changes = board_changes(paper.data, current, previous_paper=_previous(plan, paper))
     changes.link_base = link_base
     return changes
+
+
+def board_changes_for_plans(wanted: Iterable[tuple[Plan, FinancialQuarter]]) -> dict[int, BoardChanges]:
+    """Return, by plan id, what changed since each plan's last board for the report of its quarter, linked to the
+    plan's report and with ids of its own (Needs my attention lists several plans on one page).
+
+    Two queries find every plan's earlier paper, then six for each plan that has one (its live data)."""
+    wanted = list(wanted)
+    if not wanted:
+        return {}
+    earlier = Q()
+    for plan, quarter in wanted:
+        earlier |= Q(plan_id=plan.pk) & (
+            Q(financial_year__lt=quarter.financial_year)
+            | Q(financial_year=quarter.financial_year, quarter__lt=quarter.quarter)
+        )
+    latest: dict[int, PublishedPaper] = {}
+    papers = PublishedPaper.objects.filter(earlier).defer("data")
+    for paper in papers.order_by("-financial_year", "-quarter", "-version"):
+        latest.setdefault(paper.plan_id, paper)
+    data = dict(PublishedPaper.objects.filter(pk__in=[p.pk for p in latest.values()]).values_list("pk", "data"))
+    found = {}
+    for plan, quarter in wanted:
+        link_base = f"{reverse('report')}?plan={plan.slug}&year={quarter.financial_year}&quarter={quarter.quarter}"
+        paper = latest.get(plan.pk)
+        if paper is None:
+            changes = BoardChanges(quarter=quarter, previous=None)
+        else:
+            current = board_snapshot(plan=plan, quarter=quarter)
+            changes = board_changes(data[paper.pk], current, previous_paper=_previous(plan, paper))
+        changes.link_base, changes.id_prefix = link_base, f"{plan.slug}-"
+        found[plan.pk] = changes
+    return found
 
 
 def board_changes_for_report(report_context: ReportContext) -> BoardChanges:

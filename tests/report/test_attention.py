@@ -408,7 +408,8 @@ def build_plans(size: int, sro, becky, rachel) -> None:
 # permissions), then their actions with plans, the plans' open rounds, their RAGs, the submissions. A reviewer or
 # the SRO: the two permission queries, then plans, open rounds, actions, submissions, RAGs. An administrator: no
 # permission query, the verified second factor's device.
-QUERIES = {"head_of_service": 9, "improvement_lead": 10, "sro": 10, "admin_user_": 9}
+# The SRO and administrators: one more, for the papers their open rounds compare with (none here).
+QUERIES = {"head_of_service": 9, "improvement_lead": 10, "sro": 11, "admin_user_": 10}
 
 
 @pytest.mark.parametrize("who", list(QUERIES))
@@ -428,3 +429,36 @@ def test_the_page_runs_a_fixed_number_of_queries_for_each_role(
         assert body.count('<tr id="awaiting-') == size * 2 * size
     if who in ("sro", "admin_user_"):
         assert body.count('<th scope="row" class="fw-normal">Becky Thompson</th>') == size
+
+
+def test_the_sro_sees_what_changed_since_the_last_board_for_each_open_round(client, sro, head_of_service):
+    """The Q1 paper went to the board; in the Q2 round Becky's action turns Red: the SRO's page says so under the
+    plan, linked to the action on that plan's report, beside the updates still missing."""
+    from core.calendar import FinancialQuarter
+    from report.publishing import paper_record
+
+    plan, (triage, recruit) = new_plan("board-plan", "Board plan", [(head_of_service, "Embed triage")] * 2)
+    paper_record(user=sro, plan=plan, quarter=FinancialQuarter(2021, 1), board_date=None)
+    open_round(sro, plan, deadline=timezone.localdate() + datetime.timedelta(days=5))
+    submit(head_of_service, triage, rag="red")
+    body = page_for(client, sro)
+    section = body.split('id="plan-board-plan"', 1)[1].split("</section>", 1)[0]
+    assert "Since the last board" in section
+    assert 'id="board-plan-changes-new-red"' in section
+    report = "/?plan=board-plan&amp;year=2021&amp;quarter=2"
+    assert f'href="{report}#action-{triage.pk}"' in section
+    new_red = section.split('id="board-plan-changes-new-red"', 1)[1].split("</details>", 1)[0]
+    assert '<span class="rag rag-red">Red</span>' in new_red
+    assert f"#action-{recruit.pk}" not in new_red
+    no_update = section.split('id="board-plan-changes-no-update"', 1)[1].split("</details>", 1)[0]
+    assert f"#action-{recruit.pk}" in no_update
+
+
+def test_a_head_of_service_is_not_shown_the_boards_changes(client, sro, head_of_service):
+    from core.calendar import FinancialQuarter
+    from report.publishing import paper_record
+
+    plan, (triage,) = new_plan("board-plan", "Board plan", [(head_of_service, "Embed triage")])
+    paper_record(user=sro, plan=plan, quarter=FinancialQuarter(2021, 1), board_date=None)
+    open_round(sro, plan, deadline=timezone.localdate() + datetime.timedelta(days=5))
+    assert "Since the last board" not in page_for(client, head_of_service)
