@@ -276,12 +276,16 @@ def _board_changes(paper: _Paper, report_context: ReportContext) -> None:
             )
 
 
-def _plan_sections(paper: _Paper, report_context: ReportContext) -> None:
+def _summary(paper: _Paper, report_context: ReportContext) -> None:
     plan = report_context.plan_then
     paper.heading("Summary", 1)
     paper.line("Senior Responsible Officer", plan.senior_responsible_officer or "Not recorded")
     paper.line("Date of report", _day(plan.report_date))
     paper.line("Overall status", _rag_word(plan.overall_status))
+
+
+def _plan_sections(paper: _Paper, report_context: ReportContext) -> None:
+    plan = report_context.plan_then
     paper.heading("Overall progress narrative", 1)
     paper.paragraphs(plan.overall_narrative, empty="No overall narrative has been written.")
     paper.heading("Key priorities", 1)
@@ -409,6 +413,7 @@ def report_docx(*, report_context: ReportContext, title: str, status_line: str) 
     paper = _Paper(title=title)
     paper.heading(report_context.plan_then.title, 0)
     paper.document.add_paragraph(status_line)
+    _summary(paper, report_context)
     _at_a_glance(paper, report_context)
     _board_changes(paper, report_context)
     _plan_sections(paper, report_context)

@@ -48,9 +48,9 @@ def test_headings_are_word_headings_in_the_seeds_order(word):
     ]
     assert headings == [
         "Children's Services Improvement – Highlight Report",
+        "Summary",  # first, as on the page and in the PDF
         "At a glance: Q1 2021/22",
         "Since the last board: Q1 2021/22",
-        "Summary",
         "Overall progress narrative",
         "Key priorities",
         "Medium term developments",
