@@ -267,7 +267,7 @@ def test_a_paper_published_carries_the_section_in_its_html_and_word_file(sro, ch
     assert "2 | If risk 2 happens, then harm. |" in word
     with default_storage.open(paper.docx_file, "rb") as stored:
         headings = [p.text for p in docx.Document(io.BytesIO(stored.read())).paragraphs if p.style.name == "Heading 1"]
-    assert headings[:3] == ["At a glance: Q2 2021/22", "Since the last board: Q2 2021/22", "Summary"]
+    assert headings[:3] == ["Summary", "At a glance: Q2 2021/22", "Since the last board: Q2 2021/22"]
 
 
 def test_a_published_papers_section_does_not_change_when_the_live_data_does(client, sro, head_of_service, changed):
