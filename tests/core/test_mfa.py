@@ -239,4 +239,8 @@ def test_the_status_page_says_what_is_set_up_in_a_fixed_number_of_queries(client
 
 def test_the_menu_links_to_two_step_verification(client, sro):
     client.force_login(sro)
-    assert f'href="{STATUS}">Two-step verification</a>' in client.get(reverse("plans:plan_list")).content.decode()
+    # The signed-in person's name is the link, named for screen readers as where it leads.
+    page = client.get(reverse("plans:plan_list")).content.decode()
+    link = page.split(f'href="{STATUS}">', 1)[1].split("</a>", 1)[0]
+    assert "Nancy Meehan" in link
+    assert "two-step verification" in link

@@ -29,8 +29,9 @@ def tracker_pdf(django_db_setup, django_db_blocker, tmp_path_factory):
 def test_the_tracker_paper_lists_the_recommendations_with_their_rag_and_answering_actions(tracker_pdf, tmp_path):
     pages = _text_by_page(tracker_pdf)
     contents = pages[0]
-    assert "7. Guidance for RAG status" in contents
-    assert "8. Ofsted recommendations" in contents
+    # After the summary, at a glance and what changed since the last board.
+    assert "8. Guidance for RAG status" in contents
+    assert "9. Ofsted recommendations" in contents
     text = " ".join(" ".join(pages).split())
     assert "Progress snapshot: 1 March 2017" in text
     assert "Key actions answering it" in text
