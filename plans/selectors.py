@@ -408,23 +408,27 @@ def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime |
 
 
 def _narrative_updates(
-    *, plan: Plan, quarter: FinancialQuarter, end: datetime.datetime | None, only: Q
+    *, scope: Q, quarter: FinancialQuarter, end: datetime.datetime | None
 ) -> dict[int, ActionUpdate]:
-    updates = ActionUpdate.objects.filter(
-        only, key_action__objective__theme__plan=plan, pk=_narrative_update_ids(quarter=quarter, end=end)
-    ).select_related("author")
+    # Unordered: one update per key action, into a dict (the model's ordering joins up to the plan to sort).
+    updates = (
+        ActionUpdate.objects.filter(scope, pk=_narrative_update_ids(quarter=quarter, end=end))
+        .select_related("author")
+        .order_by()
+    )
     return {update.key_action_id: update for update in updates}
 
 
 def _quarter_rags(
-    *, plan: Plan, end: datetime.datetime | None, financial_year: int, previous: FinancialQuarter
+    *, scope: Q, end: datetime.datetime | None, financial_year: int, previous: FinancialQuarter
 ) -> QuerySet:
+    """Return (key action pk, financial year, quarter, RAG) rows of the year's and the previous quarter's RAGs."""
     wanted = Q(financial_year=financial_year) | Q(financial_year=previous.financial_year, quarter=previous.quarter)
-    if end is None:
-        return QuarterRag.objects.filter(wanted, key_action__objective__theme__plan=plan)
     # The history's key_action is a plain join to the live table, so RAGs of actions deleted
     # since then drop out with their actions.
-    return QuarterRag.history.as_of(end).filter(wanted, key_action__objective__theme__plan=plan)
+    rags = QuarterRag.objects if end is None else QuarterRag.history.as_of(end)
+    # Unordered, as values: one per key action and quarter, into dicts.
+    return rags.filter(wanted, scope).order_by().values_list("key_action_id", "financial_year", "quarter", "rag")
 
 
 @dataclass
@@ -491,38 +495,37 @@ def report_theme_contents(
     """
     end = end_of_day(as_at) if as_at is not None else None
 
-    def only(path: str) -> Q:
-        return Q() if theme_pks is None else Q(**{f"{path}__in": list(theme_pks)})
+    def only(theme: str) -> Q:
+        """Rows whose theme (reached by the path `theme`) is one of those asked for, or the plan's."""
+        return Q(**{f"{theme}__plan": plan}) if theme_pks is None else Q(**{f"{theme}_id__in": list(theme_pks)})
 
-    objectives = list(Objective.objects.filter(only("theme_id"), theme__plan=plan).order_by("theme_id", "order", "id"))
+    objectives = list(Objective.objects.filter(only("theme")).order_by("theme_id", "order", "id"))
     if end is None:
         actions = list(
-            KeyAction.objects.filter(only("objective__theme_id"), objective__theme__plan=plan, retired_at__isnull=True)
+            KeyAction.objects.filter(only("objective__theme"), retired_at__isnull=True)
             .select_related("owner")
             .annotate(awaiting_signoff=_awaiting_signoff())
             .order_by("order", "id")
         )
     else:
         actions = sorted(
-            KeyAction.history.as_of(end).filter(
-                only("objective__theme_id"), objective__theme__plan=plan, retired_at__isnull=True
-            ),
+            KeyAction.history.as_of(end).filter(only("objective__theme"), retired_at__isnull=True),
             key=lambda a: (a.order, a.pk),
         )
         owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
         for action in actions:
             action.owner = owners.get(action.owner_id)
-    in_themes = only("key_action__objective__theme_id")
-    updates = _narrative_updates(plan=plan, quarter=quarter, end=end, only=in_themes)
+    in_themes = only("key_action__objective__theme")
+    updates = _narrative_updates(scope=in_themes, quarter=quarter, end=end)
     year_rags: dict[int, dict[int, str]] = {}
     previous_rags: dict[int, str] = {}
     previous = quarter.previous
-    rags = _quarter_rags(plan=plan, end=end, financial_year=quarter.financial_year, previous=previous)
-    for rag in rags.filter(in_themes):
-        if rag.financial_year == quarter.financial_year:
-            year_rags.setdefault(rag.key_action_id, {})[rag.quarter] = rag.rag
-        if (rag.financial_year, rag.quarter) == (previous.financial_year, previous.quarter):
-            previous_rags[rag.key_action_id] = rag.rag
+    rags = _quarter_rags(scope=in_themes, end=end, financial_year=quarter.financial_year, previous=previous)
+    for key_action_id, financial_year, quarter_number, rag in rags:
+        if financial_year == quarter.financial_year:
+            year_rags.setdefault(key_action_id, {})[quarter_number] = rag
+        if (financial_year, quarter_number) == (previous.financial_year, previous.quarter):
+            previous_rags[key_action_id] = rag
     editable = end is None
     rows_by_objective: dict[int, list[ActionRow]] = {}
     for action in actions:

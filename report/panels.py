@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.panels import REPORT, Panel, panels_for
@@ -110,16 +110,16 @@ def _theme_glance(report_context: ReportContext, block) -> ThemeGlance:
     now: dict[str, list[str]] = {rag: [] for rag in RAG_ORDER}
     before = Counter()
     not_updated: dict[str, list[str]] = {}
+    # Plain strings (f-strings of escaped parts): they are pickled into the cache, where SafeStrings cost more.
     for row in report_context.theme_action_rows(block).values():
-        pk, description, owner = row.action.pk, row.short_description, row.action.owner_name or "no owner"
-        now[row.row.rags[quarter.quarter - 1]].append(
-            format_html('<li><a href="#action-{}">{}</a> ({})</li>', pk, description, owner)
-        )
+        pk, description = row.action.pk, escape(row.short_description)
+        owner = escape(row.action.owner_name or "no owner")
+        now[row.row.rags[quarter.quarter - 1]].append(f'<li><a href="#action-{pk}">{description}</a> ({owner})</li>')
         before[report_context.previous_rag(pk)] += 1
         update = row.latest_update
         if update is None or (update.financial_year, update.quarter) < (quarter.financial_year, quarter.quarter):
             not_updated.setdefault(_owner_label(row), []).append(
-                format_html('<dd><a href="#action-{}">{}</a>{}</dd>', pk, description, _last_updated(row))
+                f'<dd><a href="#action-{pk}">{description}</a>{escape(_last_updated(row))}</dd>'
             )
     return ThemeGlance(now=now, before=dict(before), not_updated=not_updated)
 
