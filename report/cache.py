@@ -2,11 +2,14 @@
 
 Each app owns its data versions (core.data_versions, bumped from its own panels.py); each panel names the
 versions its HTML is built from (`Panel.data_versions`, or every version). For one choice of report (plan,
-quarter, as-at date, months, day) the cache holds one bundle: the panels' order, and each part's HTML with
-the versions it was built from. A request reads the bundle and ANY in one go; when ANY is the one the
-bundle was written under, nothing has changed and every part is served. Otherwise it reads the versions
-and rebuilds only the parts whose versions moved (an action update: that theme's actions and at a glance;
-a KPI value: the KPI tables and at a glance), reading only the data those parts show.
+quarter, as-at date, months, day) the cache holds one bundle: the panels' order, each part's HTML with the
+versions it was built from, and the summaries kept beside them (ReportContext.summary: each theme's share of
+at a glance, the measures and risks it lists), each with the versions it was read under. A request reads the
+bundle and ANY in one go; when ANY is the one the bundle was written under, nothing has changed and every
+part is served. Otherwise it reads the versions and rebuilds only the parts whose versions moved (an action
+update: that theme's actions, and at a glance from the kept shares of the other themes; a KPI value: the KPI
+tables and at a glance). The parts to rebuild say first what they will read (Panel.prepare), so that they
+read it together, and only that: an action update reads its own theme's actions, not the plan's.
 
 Only one request rebuilds a report's parts at a time (a lock taken with cache.add, for LOCK_SECONDS);
 the others meanwhile serve the previous copy. What differs between readers (the "Update" buttons) is
