@@ -411,11 +411,8 @@ def _narrative_updates(
     *, scope: Q, quarter: FinancialQuarter, end: datetime.datetime | None
 ) -> dict[int, ActionUpdate]:
     # Unordered: one update per key action, into a dict (the model's ordering joins up to the plan to sort).
-    updates = (
-        ActionUpdate.objects.filter(scope, pk=_narrative_update_ids(quarter=quarter, end=end))
-        .select_related("author")
-        .order_by()
-    )
+    # Its author is shown by the name written with it (author_name), so the user row is not read.
+    updates = ActionUpdate.objects.filter(scope, pk=_narrative_update_ids(quarter=quarter, end=end)).order_by()
     return {update.key_action_id: update for update in updates}
 
 
@@ -501,12 +498,10 @@ def report_theme_contents(
 
     objectives = list(Objective.objects.filter(only("theme")).order_by("theme_id", "order", "id"))
     if end is None:
-        actions = list(
-            KeyAction.objects.filter(only("objective__theme"), retired_at__isnull=True)
-            .select_related("owner")
-            .annotate(awaiting_signoff=_awaiting_signoff())
-            .order_by("order", "id")
-        )
+        actions = KeyAction.objects.filter(only("objective__theme"), retired_at__isnull=True).select_related("owner")
+        if plan.open_round_quarter is not None:  # no update awaits sign-off outside a round (as plan_open_round)
+            actions = actions.annotate(awaiting_signoff=_awaiting_signoff())
+        actions = list(actions.order_by("order", "id"))
     else:
         actions = sorted(
             KeyAction.history.as_of(end).filter(only("objective__theme"), retired_at__isnull=True),
