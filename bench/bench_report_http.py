@@ -119,6 +119,9 @@ class Writer:
             quarter=1,
             rag=("red", "amber", "green")[self.count % 3],
             progress=f"Benchmark update {self.count}.",
+            # Red and Amber need their explanation (plans.rounds.explain_red_problems).
+            barriers="Benchmark barriers.",
+            next_steps="Benchmark next steps.",
         )
 
 
