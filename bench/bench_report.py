@@ -58,11 +58,19 @@ def timed(client: Client, url: str, runs: int, *, cold: bool = False, before=Non
     Cold: the cache is emptied before each GET (outside the timing), so the report is built every time,
     as after a release or on a new day. `before`, if given, runs before each GET, outside the timing too.
     """
+
+    def prepare() -> None:
+        if cold:
+            cache.clear()
+        if before is not None:
+            before()
+
     response = client.get(url, **HOST)
-    if cold:
-        cache.clear()
-    if before is not None:
-        before()
+    # Warmed up twice: the first change after the cache was emptied keeps the data versions never set (a write
+    # each, once); the queries counted are those of every later request.
+    prepare()
+    client.get(url, **HOST)
+    prepare()
     queries = []
     # Counted by wrapping execute: CaptureQueriesContext's log is reset by every request_started.
     with connection.execute_wrapper(
@@ -71,10 +79,7 @@ def timed(client: Client, url: str, runs: int, *, cold: bool = False, before=Non
         client.get(url, **HOST)
     times = []
     for _ in range(runs):
-        if cold:
-            cache.clear()
-        if before is not None:
-            before()
+        prepare()
         start = time.perf_counter()
         client.get(url, **HOST)
         times.append((time.perf_counter() - start) * 1000)
@@ -148,15 +153,25 @@ def run(runs: int) -> None:
     ):
         torbay, ten = results[torbay_label], results[ten_label]
         print(f"\nRatios, report {kind}:")
-        print(f"  Torbay size / login page        {torbay / login:6.2f}  (aim: no more than 10)")
-        print(f"  Ten times / Torbay size         {ten / torbay:6.2f}  (aim: under 3)")
-        print(f"  Torbay size under 150 ms        {'yes' if torbay < 150 else 'NO'} ({torbay:.1f} ms)")
-    for size, cached_label, updated_label in (
-        ("Torbay", "Report, Torbay size, opened again", "Report, Torbay, after an action update"),
-        ("ten times", "Report, ten times, opened again", "Report, ten times, after an action update"),
+        aim("Torbay size / login page", torbay / login, 10)
+        aim("Ten times / Torbay size", ten / torbay, 3)
+        aim(f"Torbay size in ms ({torbay:.1f})", torbay, 150)
+    torbay = results["Report, Torbay, after an action update"]
+    ten = results["Report, ten times, after an action update"]
+    print("\nIssue 12's aims, the report's first view after a change (one action update):")
+    aim(f"Torbay / login page ({torbay:.1f} / {login:.1f} ms)", torbay / login, 10)
+    aim(f"Ten times / Torbay ({ten:.1f} / {torbay:.1f} ms)", ten / torbay, 3)
+    for size, cached_label, updated in (
+        ("Torbay", "Report, Torbay size, opened again", torbay),
+        ("ten times", "Report, ten times, opened again", ten),
     ):
-        ratio = results[updated_label] / results[cached_label]
-        print(f"\nFirst view after one action update / cached report, {size}: {ratio:6.2f}  (aim: no more than 3)")
+        cached = results[cached_label]
+        aim(f"After an update / cached, {size} ({updated:.1f} / {cached:.1f} ms)", updated / cached, 3)
+
+
+def aim(label: str, value: float, most: float) -> None:
+    """Print a figure beside its aim (no more than `most`) and whether it is met."""
+    print(f"  {label:<52} {value:7.2f}  aim: no more than {most:<4g} {'met' if value <= most else 'NOT met'}")
 
 
 if __name__ == "__main__":

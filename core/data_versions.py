@@ -43,6 +43,8 @@ def data_versions_read(names: Iterable[str], *, keep_unset: bool = True) -> dict
     written but ANY, and what is built under it is rebuilt at the next change of anything.
     """
     wanted = {ANY, *names}
+    # What is bumped after this read is bumped again (data_versions_bump).
+    transaction.get_connection().__dict__.pop(PENDING, None)
     tokens = cache.get_many([version_key(name) for name in wanted])
     versions = {name: tokens[version_key(name)] for name in wanted if version_key(name) in tokens}
     versions[ANY] = _any_version(versions.get(ANY))
@@ -59,15 +61,44 @@ def _replace(names: tuple[str, ...]) -> None:
         cache.set(version_key(name), uuid.uuid4().hex, timeout=None)
 
 
+# On the connection: name → the on-commit callback that gives it a new token again, for the names bumped in
+# the transaction under way since its versions were last read (one save bumps the same names several times:
+# for its row, its history row, the rows saved with it).
+PENDING = "_data_versions_pending"
+
+
+def _pending(connection) -> dict[str, Callable[[], None]]:
+    pending = connection.__dict__.setdefault(PENDING, {})
+    if pending and not connection.run_on_commit:
+        pending.clear()  # their transaction is over
+    return pending
+
+
 def data_versions_bump(*names: str) -> None:
     """Give each name (and ANY) a new token, now and again once the change is committed.
 
     Again on commit: a part built from the old data by another request while the change was in flight
-    must not be kept under the new token.
+    must not be kept under the new token. Within a transaction a name is bumped once until its versions are
+    read again (on this connection; no other sees them before the commit): a callback rolled back with a
+    savepoint no longer counts, so the name is bumped again.
     """
     unique = tuple(dict.fromkeys(name for name in names if name != ANY))
-    _replace(unique)
-    transaction.on_commit(lambda: _replace(unique))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _replace(unique)  # committed as it is written
+        return
+    pending = _pending(connection)
+    live = {id(callback) for _, callback, _ in connection.run_on_commit}
+    new = tuple(name for name in unique if id(pending.get(name)) not in live)
+    if not new and id(pending.get(ANY)) in live:
+        return
+    _replace(new)
+
+    def replace_again() -> None:
+        _replace(new)
+
+    transaction.on_commit(replace_again)
+    pending.update(dict.fromkeys((*new, ANY), replace_again))
 
 
 def data_versions_watch(app_label: str, names_of: NamesOf) -> None:

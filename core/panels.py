@@ -48,6 +48,10 @@ class Panel:
         """Return the panels shown inside this one (each cached on its own), shown or not."""
         return []
 
+    def prepare(self, *, report_context) -> None:
+        """Say what the panel will read (report_context.themes_wanted, ...) before any panel is rendered, so
+        that the panels rebuilt together read their data together, and only theirs."""
+
     def get_context_data(self, *, report_context) -> dict[str, Any]:
         return {}
 

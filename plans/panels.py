@@ -45,6 +45,12 @@ def theme_actions_version(theme_pk: int) -> str:
     return f"plans:theme:{theme_pk}:actions"
 
 
+def theme_actions_versions(theme_pk: int) -> tuple[str, ...]:
+    """Return every data version a theme's key actions as the report shows them are read from (their rows and
+    their theme's, plus the theme's own version: what an update, a RAG or a sign-off changes)."""
+    return (PLANS, THEMES, theme_actions_version(theme_pk))
+
+
 def data_version_names(model: type, instance) -> tuple[str, ...]:
     """Return the data versions a saved or deleted row of the plans app belongs to (none for a reminder sent,
     which no report or paper shows)."""
@@ -221,15 +227,18 @@ class ThemeActionsPanel(Panel):
 
     def __init__(self, block: ThemeBlock):
         self.block = block
-        self.data_versions = (PLANS, THEMES, theme_actions_version(block.theme.pk))
+        self.data_versions = theme_actions_versions(block.theme.pk)
 
     def cache_name(self) -> str:
         return "actions"
 
+    def prepare(self, *, report_context) -> None:
+        report_context.themes_wanted([self.block.theme.pk])
+
     def get_context_data(self, *, report_context):
         return {
             "theme": self.block.theme,
-            "objectives": objective_rows(self.block, rows_by_pk=report_context.action_rows_by_pk),
+            "objectives": objective_rows(self.block, rows_by_pk=report_context.theme_action_rows(self.block)),
             "quarter": report_context.quarter,
             "year_label": financial_year_label(report_context.quarter.financial_year),
         }
@@ -245,7 +254,7 @@ def report_panels(*, report_context) -> list[Panel]:
         RagGuidancePanel(),
         OfstedRecommendationsPanel(),
     ]
-    return fixed + [ThemePanel(block) for block in report_context.themes.blocks]
+    return fixed + [ThemePanel(block) for block in report_context.theme_blocks]
 
 
 def theme_panels(block: ThemeBlock, *, report_context) -> list[Panel]:

@@ -9,6 +9,7 @@ update written by then.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -407,23 +408,24 @@ def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime |
 
 
 def _narrative_updates(
-    *, plan: Plan, quarter: FinancialQuarter, end: datetime.datetime | None
+    *, scope: Q, quarter: FinancialQuarter, end: datetime.datetime | None
 ) -> dict[int, ActionUpdate]:
-    updates = ActionUpdate.objects.filter(
-        key_action__objective__theme__plan=plan, pk=_narrative_update_ids(quarter=quarter, end=end)
-    ).select_related("author")
+    # Unordered: one update per key action, into a dict (the model's ordering joins up to the plan to sort).
+    # Its author is shown by the name written with it (author_name), so the user row is not read.
+    updates = ActionUpdate.objects.filter(scope, pk=_narrative_update_ids(quarter=quarter, end=end)).order_by()
     return {update.key_action_id: update for update in updates}
 
 
 def _quarter_rags(
-    *, plan: Plan, end: datetime.datetime | None, financial_year: int, previous: FinancialQuarter
+    *, scope: Q, end: datetime.datetime | None, financial_year: int, previous: FinancialQuarter
 ) -> QuerySet:
+    """Return (key action pk, financial year, quarter, RAG) rows of the year's and the previous quarter's RAGs."""
     wanted = Q(financial_year=financial_year) | Q(financial_year=previous.financial_year, quarter=previous.quarter)
-    if end is None:
-        return QuarterRag.objects.filter(wanted, key_action__objective__theme__plan=plan)
     # The history's key_action is a plain join to the live table, so RAGs of actions deleted
     # since then drop out with their actions.
-    return QuarterRag.history.as_of(end).filter(wanted, key_action__objective__theme__plan=plan)
+    rags = QuarterRag.objects if end is None else QuarterRag.history.as_of(end)
+    # Unordered, as values: one per key action and quarter, into dicts.
+    return rags.filter(wanted, scope).order_by().values_list("key_action_id", "financial_year", "quarter", "rag")
 
 
 @dataclass
@@ -438,44 +440,87 @@ class ReportThemes:
         return [row for block in self.blocks for objective in block.objectives for row in objective.actions]
 
 
-def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: datetime.date | None) -> ReportThemes:
-    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at`.
+class LazyThemeBlock(ThemeBlock):
+    """A theme whose objectives and action rows are read when first used, by `load(theme_pk)`."""
+
+    def __init__(self, theme: Theme, load: Callable[[int], list[ObjectiveBlock]]):
+        self.theme, self._load, self._objectives = theme, load, None
+
+    @property
+    def objectives(self) -> list[ObjectiveBlock]:
+        if self._objectives is None:
+            self._objectives = self._load(self.theme.pk)
+        return self._objectives
+
+    @objectives.setter
+    def objectives(self, value: list[ObjectiveBlock]) -> None:
+        self._objectives = value
+
+
+@dataclass
+class ThemeContents:
+    """Some themes' objectives with their action rows, and those actions' RAGs last quarter."""
+
+    objectives: dict[int, list[ObjectiveBlock]]  # theme pk → its objectives, in order
+    previous_rags: dict[int, str]  # key action pk → its RAG in the quarter before the reporting quarter
+
+
+def report_theme_list(*, plan: Plan, as_at: datetime.date | None) -> list[Theme]:
+    """Return the plan's themes in order, with their fields as they stood at `as_at` (one query; two as at)."""
+    themes = list(Theme.objects.filter(plan=plan).order_by("number"))
+    if as_at is not None:
+        then = {t.pk: t for t in Theme.history.as_of(end_of_day(as_at)).filter(plan_id=plan.pk)}
+        themes = [then[t.pk] for t in themes if t.pk in then]
+    return themes
+
+
+def report_theme_contents(
+    *,
+    user: User,
+    plan: Plan,
+    quarter: FinancialQuarter,
+    as_at: datetime.date | None,
+    theme_pks: Collection[int] | None = None,
+) -> ThemeContents:
+    """Return the objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at` of the plan's themes
+    in `theme_pks` (every theme when None), so that an update to one theme reads that theme only.
 
     Each row's `latest_update` is the latest update for `quarter` or, without one, for an earlier quarter
     (never a later one); its `for_quarter` tells which.
 
-    Six queries whatever the size of the plan (seven as at a date: the key actions' owners).
+    Four queries whatever the size of the plan (five as at a date: the key actions' owners).
     """
     end = end_of_day(as_at) if as_at is not None else None
-    themes = list(Theme.objects.filter(plan=plan).order_by("number"))
-    if end is not None:
-        then = {t.pk: t for t in Theme.history.as_of(end).filter(plan_id=plan.pk)}
-        themes = [then[t.pk] for t in themes if t.pk in then]
-    objectives = list(Objective.objects.filter(theme__plan=plan).order_by("theme_id", "order", "id"))
+
+    def only(theme: str) -> Q:
+        """Rows whose theme (reached by the path `theme`) is one of those asked for, or the plan's."""
+        return Q(**{f"{theme}__plan": plan}) if theme_pks is None else Q(**{f"{theme}_id__in": list(theme_pks)})
+
+    objectives = list(Objective.objects.filter(only("theme")).order_by("theme_id", "order", "id"))
     if end is None:
-        actions = list(
-            KeyAction.objects.filter(objective__theme__plan=plan, retired_at__isnull=True)
-            .select_related("owner")
-            .annotate(awaiting_signoff=_awaiting_signoff())
-            .order_by("order", "id")
-        )
+        actions = KeyAction.objects.filter(only("objective__theme"), retired_at__isnull=True).select_related("owner")
+        if plan.open_round_quarter is not None:  # no update awaits sign-off outside a round (as plan_open_round)
+            actions = actions.annotate(awaiting_signoff=_awaiting_signoff())
+        actions = list(actions.order_by("order", "id"))
     else:
         actions = sorted(
-            KeyAction.history.as_of(end).filter(objective__theme__plan=plan, retired_at__isnull=True),
+            KeyAction.history.as_of(end).filter(only("objective__theme"), retired_at__isnull=True),
             key=lambda a: (a.order, a.pk),
         )
         owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
         for action in actions:
             action.owner = owners.get(action.owner_id)
-    updates = _narrative_updates(plan=plan, quarter=quarter, end=end)
+    in_themes = only("key_action__objective__theme")
+    updates = _narrative_updates(scope=in_themes, quarter=quarter, end=end)
     year_rags: dict[int, dict[int, str]] = {}
     previous_rags: dict[int, str] = {}
     previous = quarter.previous
-    for rag in _quarter_rags(plan=plan, end=end, financial_year=quarter.financial_year, previous=previous):
-        if rag.financial_year == quarter.financial_year:
-            year_rags.setdefault(rag.key_action_id, {})[rag.quarter] = rag.rag
-        if (rag.financial_year, rag.quarter) == (previous.financial_year, previous.quarter):
-            previous_rags[rag.key_action_id] = rag.rag
+    rags = _quarter_rags(scope=in_themes, end=end, financial_year=quarter.financial_year, previous=previous)
+    for key_action_id, financial_year, quarter_number, rag in rags:
+        if financial_year == quarter.financial_year:
+            year_rags.setdefault(key_action_id, {})[quarter_number] = rag
+        if (financial_year, quarter_number) == (previous.financial_year, previous.quarter):
+            previous_rags[key_action_id] = rag
     editable = end is None
     rows_by_objective: dict[int, list[ActionRow]] = {}
     for action in actions:
@@ -494,8 +539,21 @@ def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: d
         objectives_by_theme.setdefault(objective.theme_id, []).append(
             ObjectiveBlock(objective=objective, actions=rows_by_objective.get(objective.pk, []))
         )
-    blocks = [ThemeBlock(theme=theme, objectives=objectives_by_theme.get(theme.pk, [])) for theme in themes]
-    return ReportThemes(blocks=blocks, previous_rags=previous_rags)
+    return ThemeContents(objectives=objectives_by_theme, previous_rags=previous_rags)
+
+
+def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: datetime.date | None) -> ReportThemes:
+    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at`.
+
+    Five queries whatever the size of the plan (seven as at a date: the themes' and key actions' history, and
+    the key actions' owners).
+    """
+    contents = report_theme_contents(user=user, plan=plan, quarter=quarter, as_at=as_at)
+    blocks = [
+        ThemeBlock(theme=theme, objectives=contents.objectives.get(theme.pk, []))
+        for theme in report_theme_list(plan=plan, as_at=as_at)
+    ]
+    return ReportThemes(blocks=blocks, previous_rags=contents.previous_rags)
 
 
 def report_quarters_with_news(*, plan: Plan) -> list[FinancialQuarter]:

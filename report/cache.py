@@ -2,11 +2,14 @@
 
 Each app owns its data versions (core.data_versions, bumped from its own panels.py); each panel names the
 versions its HTML is built from (`Panel.data_versions`, or every version). For one choice of report (plan,
-quarter, as-at date, months, day) the cache holds one bundle: the panels' order, and each part's HTML with
-the versions it was built from. A request reads the bundle and ANY in one go; when ANY is the one the
-bundle was written under, nothing has changed and every part is served. Otherwise it reads the versions
-and rebuilds only the parts whose versions moved (an action update: that theme's actions and at a glance;
-a KPI value: the KPI tables and at a glance), reading only the data those parts show.
+quarter, as-at date, months, day) the cache holds one bundle: the panels' order, each part's HTML with the
+versions it was built from, and the summaries kept beside them (ReportContext.summary: each theme's share of
+at a glance, the measures and risks it lists), each with the versions it was read under. A request reads the
+bundle and ANY in one go; when ANY is the one the bundle was written under, nothing has changed and every
+part is served. Otherwise it reads the versions and rebuilds only the parts whose versions moved (an action
+update: that theme's actions, and at a glance from the kept shares of the other themes; a KPI value: the KPI
+tables and at a glance). The parts to rebuild say first what they will read (Panel.prepare), so that they
+read it together, and only that: an action update reads its own theme's actions, not the plan's.
 
 Only one request rebuilds a report's parts at a time (a lock taken with cache.add, for LOCK_SECONDS);
 the others meanwhile serve the previous copy. What differs between readers (the "Update" buttons) is
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import pickle
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -88,7 +92,12 @@ class Bundle:
     order: list[str]  # the top-level parts, in order
     children: dict[str, list[str]]  # a part → its children, in order
     parts: dict[str, tuple[dict[str, str], bytes]]  # a part → (the versions it was built from, its HTML)
-    summaries: dict[str, tuple[dict[str, str], object]] = field(default_factory=dict)
+    # The summaries (Summaries.for_bundle), pickled and compressed: read back by a rebuild only, not by every
+    # request that serves the parts.
+    summaries: bytes = b""
+
+    def kept_summaries(self) -> dict[str, tuple[dict[str, str], object]]:
+        return pickle.loads(zlib.decompress(self.summaries)) if self.summaries else {}
 
 
 def _layout(report_context, panels: list[Panel]) -> dict[str, Part]:
@@ -138,42 +147,77 @@ def _compose(bundle: Bundle, html: dict[str, str] | None = None) -> str:
     return "".join(whole(name) for name in bundle.order)
 
 
+class Summaries:
+    """The summaries a report's bundle keeps beside its parts (report.context.ReportContext.summary): each
+    served while the data versions it was read under are current, else computed again and kept."""
+
+    def __init__(self, previous: dict[str, tuple[dict[str, str], object]], versions: dict[str, str]):
+        self.previous, self.versions = previous, versions
+        self.kept: dict[str, tuple[dict[str, str], object]] = {}
+
+    def _read(self, names: tuple[str, ...]) -> None:
+        # Names no part reads are read now, once (none today: every summary reads what some part reads).
+        missing = [name for name in names if name not in self.versions]
+        if missing:
+            found = data_versions_read(missing)
+            self.versions.update({name: found[name] for name in missing})
+
+    def is_current(self, name: str, versions: tuple[str, ...]) -> bool:
+        self._read(versions)
+        found = self.previous.get(name)
+        return found is not None and found[0].keys() == set(versions) and _current(found[0], self.versions)
+
+    def get(self, name: str, versions: tuple[str, ...], compute):
+        if name not in self.kept:
+            if self.is_current(name, versions):
+                self.kept[name] = self.previous[name]
+            else:
+                value = compute()
+                self.kept[name] = ({version: self.versions[version] for version in versions}, value)
+        return self.kept[name][1]
+
+    def for_bundle(self) -> dict[str, tuple[dict[str, str], object]]:
+        """Return the summaries to keep: those used now, and those not used but still current."""
+        unused = {
+            name: found
+            for name, found in self.previous.items()
+            if name not in self.kept and found[0].keys() <= self.versions.keys() and _current(found[0], self.versions)
+        }
+        return unused | self.kept
+
+
 def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle, dict[str, str]]:
     """Return the bundle with every part current, rebuilding only the parts whose data changed, and the
     HTML of the parts it rendered (by name)."""
     layout = _layout(report_context, panels_of(report_context))
-    from report.context import SUMMARIES
-
     names = {name for part in layout.values() for name in part.versions}
-    names.update(name for versions in SUMMARIES.values() for name in versions)
     # The first view of a report reads its versions without keeping those never set (its query count stays
     # fixed whatever the number of themes); the first rebuild after a change keeps them.
     versions = data_versions_read(names, keep_unset=previous is not None)
-    summaries = {}
-    for attribute in SUMMARIES:
-        found = previous.summaries.get(attribute) if previous else None
-        if found is not None and _current(found[0], versions):
-            report_context.__dict__[attribute] = found[1]  # a cached_property, already read
-            summaries[attribute] = found
-    rendered: dict[str, str] = {}
+    summaries = Summaries(previous.kept_summaries() if previous else {}, versions)
+    report_context.summaries = summaries
+    stale = []
     parts = {}
     for name, part in layout.items():
         kept = previous.parts.get(name) if previous else None
         if kept is not None and _current(kept[0], versions):
             parts[name] = kept
-            continue
-        rendered[name] = _render(part, report_context)
+        else:
+            stale.append(part)
+    # Every panel to rebuild says what it reads first, so that they read it together.
+    for part in stale:
+        part.panel.prepare(report_context=report_context)
+    rendered: dict[str, str] = {}
+    for part in stale:
+        rendered[part.name] = _render(part, report_context)
         built_from = {version: versions[version] for version in part.versions}
-        parts[name] = (built_from, zlib.compress(rendered[name].encode(), 1))
-    for attribute, summary_names in SUMMARIES.items():
-        if attribute not in summaries and attribute in report_context.__dict__:
-            summaries[attribute] = ({n: versions[n] for n in summary_names}, report_context.__dict__[attribute])
+        parts[part.name] = (built_from, zlib.compress(rendered[part.name].encode(), 1))
     bundle = Bundle(
         any_version=versions[ANY],
         order=[name for name in layout if "/" not in name],
         children={name: part.children for name, part in layout.items() if part.children},
-        parts=parts,
-        summaries=summaries,
+        parts={name: parts[name] for name in layout},
+        summaries=zlib.compress(pickle.dumps(summaries.for_bundle(), pickle.HIGHEST_PROTOCOL), 1),
     )
     return bundle, rendered
 

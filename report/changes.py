@@ -495,7 +495,7 @@ class BoardChangesPanel(Panel):
     def __init__(self, report_context: ReportContext):
         # Exactly what it reads: the key actions (PLANS) in the themes' order (THEMES), their updates and RAGs
         # (each theme's version), the measures, the register and the published papers.
-        themes = [theme_actions_version(block.theme.pk) for block in report_context.themes.blocks]
+        themes = [theme_actions_version(block.theme.pk) for block in report_context.theme_blocks]
         self.data_versions = (PLANS, THEMES, *themes, KPIS, RISKS, PAPERS)
 
     def get_context_data(self, *, report_context):

@@ -6,25 +6,37 @@ it can show, a summary across them, and puts them all in order.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from core.panels import REPORT, Panel, panels_for
 from plans.models import Rag
-from plans.panels import ReportActionRow
+from plans.panels import ReportActionRow, theme_actions_versions
 from report.changes import BoardChangesPanel
-from report.context import GlanceMeasure, GlanceRisk, ReportContext
+from report.context import (
+    GLANCE_MEASURES_VERSIONS,
+    GLANCE_RISKS_VERSIONS,
+    GlanceMeasure,
+    GlanceRisk,
+    ReportContext,
+)
 
 RAG_ORDER = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, "")
 RAG_WORDS = {Rag.RED.value: "Red", Rag.AMBER.value: "Amber", Rag.GREEN.value: "Green", "": "Not set"}
 
 
 # At a glance ----------------------------------------------------------------------------------
+# Counted theme by theme: each theme's share (ThemeGlance, plain data with its list items rendered) is kept
+# beside the report's parts under that theme's data versions, so an action update reads and counts its own
+# theme's actions only, and at a glance adds up the themes' shares.
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,7 @@ class RagCount:
     word: str
     count: int
     previous: int
-    rows: list[ReportActionRow]
+    rows: list[str]  # each key action's list item, rendered
 
     @property
     def change(self) -> int:
@@ -45,11 +57,7 @@ class RagCount:
 
     @property
     def items_html(self) -> SafeString:
-        return format_html_join(
-            "",
-            '<li><a href="#action-{}">{}</a> ({})</li>',
-            ((row.action.pk, row.short_description, row.action.owner_name or "no owner") for row in self.rows),
-        )
+        return mark_safe("".join(self.rows))
 
 
 def _last_updated(row: ReportActionRow) -> str:
@@ -62,15 +70,11 @@ def _last_updated(row: ReportActionRow) -> str:
 @dataclass(frozen=True)
 class OwnerActions:
     owner: str
-    rows: list[ReportActionRow]
+    rows: list[str]  # each key action's item, rendered
 
     @property
     def items_html(self) -> SafeString:
-        return format_html_join(
-            "",
-            '<dd><a href="#action-{}">{}</a>{}</dd>',
-            ((row.action.pk, row.short_description, _last_updated(row)) for row in self.rows),
-        )
+        return mark_safe("".join(self.rows))
 
 
 @dataclass
@@ -83,6 +87,16 @@ class AtAGlance:
     not_updated_count: int = field(default=0)
 
 
+@dataclass(frozen=True)
+class ThemeGlance:
+    """One theme's share of at a glance: its key actions' list items by RAG now, its count of RAGs last quarter,
+    and the items of those not updated this quarter by owner (plain data, kept in the cache)."""
+
+    now: dict[str, list[str]]
+    before: dict[str, int]
+    not_updated: dict[str, list[str]]
+
+
 def _owner_label(row: ReportActionRow) -> str:
     action = row.action
     if action.owner_name:
@@ -92,26 +106,49 @@ def _owner_label(row: ReportActionRow) -> str:
     return "No owner"
 
 
-def at_a_glance(report_context: ReportContext) -> AtAGlance:
-    """Return what the SRO looks for first, from what the report has already read (no queries of its own)."""
+def _theme_glance(report_context: ReportContext, block) -> ThemeGlance:
     quarter = report_context.quarter
-    rows = report_context.action_rows
-    previous = report_context.themes.previous_rags
-    now_counts: dict[str, list[ReportActionRow]] = {rag: [] for rag in RAG_ORDER}
+    now: dict[str, list[str]] = {rag: [] for rag in RAG_ORDER}
     before = Counter()
-    for row in rows:
-        now_counts[row.row.rags[quarter.quarter - 1]].append(row)
-        before[previous.get(row.action.pk, "")] += 1
-    rag_counts = [
-        RagCount(rag=rag, word=RAG_WORDS[rag], count=len(now_counts[rag]), previous=before[rag], rows=now_counts[rag])
-        for rag in RAG_ORDER
-    ]
-    stale: dict[str, list[ReportActionRow]] = {}
-    for row in rows:
+    not_updated: dict[str, list[str]] = {}
+    # Plain strings (f-strings of escaped parts): they are pickled into the cache, where SafeStrings cost more.
+    for row in report_context.theme_action_rows(block).values():
+        pk, description = row.action.pk, escape(row.short_description)
+        owner = escape(row.action.owner_name or "no owner")
+        now[row.row.rags[quarter.quarter - 1]].append(f'<li><a href="#action-{pk}">{description}</a> ({owner})</li>')
+        before[report_context.previous_rag(pk)] += 1
         update = row.latest_update
         if update is None or (update.financial_year, update.quarter) < (quarter.financial_year, quarter.quarter):
-            stale.setdefault(_owner_label(row), []).append(row)
-    not_updated = [OwnerActions(owner=owner, rows=stale[owner]) for owner in sorted(stale)]
+            not_updated.setdefault(_owner_label(row), []).append(
+                f'<dd><a href="#action-{pk}">{description}</a>{escape(_last_updated(row))}</dd>'
+            )
+    return ThemeGlance(now=now, before=dict(before), not_updated=not_updated)
+
+
+def _glance_name(block) -> str:
+    return f"glance:theme:{block.theme.pk}"
+
+
+def theme_glance(report_context: ReportContext, block) -> ThemeGlance:
+    """Return one theme's share of at a glance, kept under its actions' data versions (no queries when kept)."""
+    return report_context.summary(
+        _glance_name(block), theme_actions_versions(block.theme.pk), lambda: _theme_glance(report_context, block)
+    )
+
+
+def at_a_glance(report_context: ReportContext) -> AtAGlance:
+    """Return what the SRO looks for first, from what the report has already read (no queries of its own)."""
+    glances = [theme_glance(report_context, block) for block in report_context.theme_blocks]
+    rag_counts = []
+    for rag in RAG_ORDER:
+        rows = [item for glance in glances for item in glance.now[rag]]
+        previous = sum(glance.before.get(rag, 0) for glance in glances)
+        rag_counts.append(RagCount(rag=rag, word=RAG_WORDS[rag], count=len(rows), previous=previous, rows=rows))
+    owners = sorted({owner for glance in glances for owner in glance.not_updated})
+    not_updated = [
+        OwnerActions(owner=owner, rows=[item for glance in glances for item in glance.not_updated.get(owner, [])])
+        for owner in owners
+    ]
     return AtAGlance(
         rag_counts=rag_counts,
         measures_off_target=report_context.glance_measures.off_target,
@@ -126,11 +163,69 @@ class AtAGlancePanel(Panel):
     # After the summary (the plan's overall status, order 20): the SRO's first screen holds both.
     order = 25
     template_name = "report/panels/at_a_glance.html"
-    # data_versions None: it counts from every app, so any change rebuilds it (from the kept summaries of
-    # the KPI tables and the register, report.context.SUMMARIES, unless those changed).
+    # data_versions None: it counts from every app, so any change rebuilds it, from the kept summaries (each
+    # theme's share, the KPI tables' and the register's: ReportContext.summary) of what did not change.
+
+    def prepare(self, *, report_context):
+        # The themes whose share must be counted again are read with the themes rebuilt, in one go.
+        report_context.themes_wanted(
+            block.theme.pk
+            for block in report_context.theme_blocks
+            if not report_context.summary_is_current(_glance_name(block), theme_actions_versions(block.theme.pk))
+        )
 
     def get_context_data(self, *, report_context):
         return {"glance": at_a_glance(report_context), "quarter": report_context.quarter}
+
+    def render_html(self, *, report_context) -> SafeString:
+        """Return at a glance, its lists of measures and risks as rendered when their data last changed.
+
+        Those lists are the template's longest loops (hundreds of measures at ten times Torbay's size) and
+        change only with the KPI tables or the register, not with the action updates that rebuild at a glance
+        most often: while their data versions are unchanged the template is given a stand-in of the same
+        length (its counts stay right, its loop renders nothing), and the items kept beside the report's parts
+        go back between the list's tags.
+        """
+        context = {
+            "report": report_context,
+            "pdf": report_context.pdf,
+            **self.get_context_data(report_context=report_context),
+        }
+        glance = context["glance"]
+        kept = {}
+        for attribute, list_id, versions in GLANCE_LISTS:
+            if report_context.summary_is_current(f"glance:{list_id}", versions):
+                kept[list_id] = report_context.summary(f"glance:{list_id}", versions, str)
+                setattr(glance, attribute, _RenderedList(len(getattr(glance, attribute))))
+        html = render_to_string(self.template_name, context)
+        for _attribute, list_id, versions in GLANCE_LISTS:
+            opening = f'<ul id="{list_id}">'
+            if list_id in kept:
+                html = html.replace(f"{opening}</ul>", f"{opening}{kept[list_id]}</ul>", 1)
+            else:
+                found = re.search(f"{re.escape(opening)}(.*?)</ul>", html, re.DOTALL)
+                report_context.summary(f"glance:{list_id}", versions, lambda found=found: found[1] if found else "")
+        return mark_safe(html)
+
+
+# At a glance's lists that change with other apps' data only: (AtAGlance attribute, the list's id, the versions).
+GLANCE_LISTS = (
+    ("measures_off_target", "glance-measures", GLANCE_MEASURES_VERSIONS),
+    ("high_risks", "glance-risks", GLANCE_RISKS_VERSIONS),
+)
+
+
+class _RenderedList(Sequence):
+    """Stands in the template for a list whose items were rendered before: its length, no items."""
+
+    def __init__(self, length: int):
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index):
+        raise IndexError(index)
 
 
 def report_panels(report_context: ReportContext) -> list[Panel]:

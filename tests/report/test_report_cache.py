@@ -110,3 +110,58 @@ def test_a_release_that_changes_the_reports_code_or_templates_does_not_serve_rep
         code_version.cache_clear()
 
     assert len({before, after_template, after_code}) == 3
+
+
+# A save bumps the same data versions several times (its row, its history row, the rows saved with it): within a
+# transaction each is written once until the versions are read again.
+
+
+def cache_writes(queries) -> int:
+    return sum(1 for q in queries if q["sql"].startswith(('INSERT INTO "django_cache"', 'UPDATE "django_cache"')))
+
+
+def test_an_action_update_writes_each_data_version_it_bumps_once(head_of_service, action):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        services.key_action_update_add(
+            user=head_of_service,
+            key_action=action,
+            expected_version=action.version,
+            financial_year=2021,
+            quarter=2,
+            rag="green",
+            progress="Once each.",
+        )
+    # Its theme's actions and ANY, though the update, its RAG, the action and their history rows each bump them.
+    assert cache_writes(captured.captured_queries) == 2
+
+
+def test_a_data_version_bumped_again_after_a_read_changes_again():
+    from core.data_versions import data_versions_bump, data_versions_read
+
+    data_versions_bump("test:name")
+    first = data_versions_read(["test:name"])
+    data_versions_bump("test:name")
+    second = data_versions_read(["test:name"])
+    assert second["test:name"] != first["test:name"]
+    assert second["any"] != first["any"]
+
+
+def test_a_bump_rolled_back_with_its_savepoint_is_made_again():
+    from django.db import transaction
+
+    from core.data_versions import data_versions_bump, data_versions_read
+
+    before = data_versions_read(["test:name"])["test:name"]
+    with transaction.atomic():
+        data_versions_bump("test:other")  # a bump that stays
+        try:
+            with transaction.atomic():
+                data_versions_bump("test:name")  # written in the cache table, rolled back with the savepoint
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        data_versions_bump("test:name")
+        assert data_versions_read(["test:name"])["test:name"] != before

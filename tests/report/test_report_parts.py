@@ -220,3 +220,98 @@ def test_a_reminder_recorded_rebuilds_nothing(warm, rendered, plan, sro):
     )
     view(warm)
     assert rendered == []
+
+
+# At a glance is rebuilt on every change from what is kept of the rest: each theme's share (under that theme's
+# data versions), the measures and risks it lists (under the KPI app's and the register's). Whatever changed, the
+# page served from the kept parts is the page built from nothing.
+
+
+def fresh(client) -> str:
+    cache.clear()
+    return view(client)
+
+
+def glance_list(body: str, list_id: str) -> str:
+    found = re.search(f'<(?:ul|dl) id="{list_id}">(.*?)</(?:ul|dl)>', body, re.DOTALL)
+    return found[1] if found else ""
+
+
+def update(user, action, rag: str, progress: str) -> None:
+    action = KeyAction.objects.get(pk=action.pk)
+    services.key_action_update_add(
+        user=user,
+        key_action=action,
+        expected_version=action.version,
+        financial_year=2021,
+        quarter=1,
+        rag=rag,
+        progress=progress,
+        # Red and Amber need their explanation.
+        barriers="Waiting for recruitment.",
+        next_steps="Agency staff meanwhile.",
+    )
+
+
+def actions_of(plan, theme_number: int) -> list[KeyAction]:
+    return list(KeyAction.objects.filter(objective__theme__plan=plan, objective__theme__number=theme_number))
+
+
+def test_at_a_glance_counts_an_action_update_in_its_themes_share(warm, plan, head_of_service):
+    action = next(
+        a for a in actions_of(plan, 1) if f'href="#action-{a.pk}"' not in glance_list(view(warm), "glance-rag-red")
+    )
+    update(head_of_service, action, "red", "Now Red.")
+    body = view(warm)
+    assert f'href="#action-{action.pk}"' in glance_list(body, "glance-rag-red")
+    # Another theme's update: theme one's share comes from the cache, with the update in it.
+    update(head_of_service, actions_of(plan, 2)[0], "green", "Theme two.")
+    body = view(warm)
+    assert f'href="#action-{action.pk}"' in glance_list(body, "glance-rag-red")
+    assert without_csrf(body) == without_csrf(fresh(warm))
+
+
+def test_an_action_update_reads_its_own_themes_actions_only(warm, plan, head_of_service, monkeypatch):
+    from plans import selectors
+
+    read: list = []
+    contents = selectors.report_theme_contents
+    monkeypatch.setattr(
+        "report.context.report_theme_contents", lambda **kwargs: read.append(kwargs["theme_pks"]) or contents(**kwargs)
+    )
+    action = actions_of(plan, 3)[0]
+    update(head_of_service, action, "amber", "Theme three only.")
+    assert "Theme three only." in view(warm)
+    assert read == [[action.objective.theme_id]]
+
+
+def test_a_kpi_value_changes_the_measures_at_a_glance_lists_after_later_updates(warm, plan, head_of_service):
+    listed = glance_list(view(warm), "glance-measures")
+    measure_pk = int(re.search(r'href="#measure-(\d+)"', listed)[1])
+    latest = MeasureValue.objects.filter(measure_id=measure_pk).order_by("-month").first()
+    latest.value = latest.value + 7
+    latest.save()
+    changed = glance_list(view(warm), "glance-measures")
+    assert changed != listed
+    # An action update rebuilds at a glance with the measures' list kept: the changed one.
+    update(head_of_service, actions_of(plan, 1)[0], "amber", "Later.")
+    body = view(warm)
+    assert glance_list(body, "glance-measures") == changed
+    assert without_csrf(body) == without_csrf(fresh(warm))
+
+
+def test_a_risk_rescored_high_is_at_a_glance_after_later_updates(warm, plan, head_of_service):
+    risk = Risk.objects.filter(plan=plan).order_by("ref").first()
+    risk.description = "A risk now scoring 25."
+    risk.probability = risk.impact = risk.inherent_probability = risk.inherent_impact = 5
+    risk.score = risk.inherent_score = 25
+    risk.save()
+    assert "A risk now scoring 25." in glance_list(view(warm), "glance-risks")
+    update(head_of_service, actions_of(plan, 1)[0], "amber", "Later.")
+    body = view(warm)
+    assert "A risk now scoring 25." in glance_list(body, "glance-risks")
+    assert without_csrf(body) == without_csrf(fresh(warm))
+
+
+def without_csrf(body: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)

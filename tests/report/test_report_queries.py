@@ -64,3 +64,38 @@ def test_report_opened_again_comes_from_the_cache(client, sro, scale, django_ass
 
 def without_csrf(content: bytes) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", content)
+
+
+# The first view after an action update: the view's own reads (6), the bundle with ANY (1), the rebuild's lock
+# (add: count, savepoint, look up, insert, release), the data versions (1), the theme list (1), that theme's
+# objectives, key actions, latest updates and RAGs (4), the Ofsted recommendations (1), the paper since the last
+# board compares with (1: none here), keeping the bundle (5) and freeing the lock (1); the same whatever the
+# number of themes and actions.
+REPORT_AFTER_UPDATE_QUERIES = 26
+
+
+@pytest.mark.parametrize("scale", [pytest.param(1, id="Torbay size"), pytest.param(10, id="ten times Torbay")])
+def test_report_after_an_action_update_reads_that_theme_only(client, sro, scale, django_assert_num_queries):
+    from core.data_versions import data_versions_bump
+    from plans import services
+    from plans.models import KeyAction
+
+    plan = build_plan(slug="sized", scale=scale)
+    client.force_login(sro)
+    client.get(reverse("report"))
+    data_versions_bump("warm-up")  # the first change after the cache was emptied keeps every data version
+    client.get(reverse("report"))
+    action = KeyAction.objects.filter(objective__theme__plan=plan).order_by("pk").first()
+    services.key_action_update_add(
+        user=action.owner,
+        key_action=action,
+        expected_version=action.version,
+        financial_year=2021,
+        quarter=1,
+        rag="green",
+        progress="Read that theme only.",
+    )
+    with django_assert_num_queries(REPORT_AFTER_UPDATE_QUERIES):
+        response = client.get(reverse("report"))
+    assert b"Read that theme only." in response.content
+    assert response.content.count(b'id="action-') == 64 * scale
