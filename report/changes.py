@@ -31,7 +31,7 @@ from core.data_versions import data_versions_watch
 from core.panels import Panel
 from kpis.panels import KPIS
 from plans.models import Plan, Rag
-from plans.panels import PLANS, THEMES, rag_badge_html, theme_actions_version
+from plans.panels import PLANS, THEMES, rag_badge_html, theme_actions_version, theme_actions_versions
 from report.context import ReportContext
 from report.models import PublishedPaper
 from report.snapshots import board_snapshot, paper_data
@@ -476,11 +476,84 @@ def board_changes_for_report(report_context: ReportContext) -> BoardChanges:
     at the end of its as-at day against the papers published by then (from the report's own reads)."""
     plan, quarter = report_context.plan, report_context.quarter
     if report_context.as_at is None:
-        return board_changes_for(plan=plan, quarter=quarter)
+        return _board_changes_in_parts(report_context)
     paper = previous_paper_get(plan=plan, quarter=quarter, published_by=end_of_day(report_context.as_at))
     if paper is None:
         return BoardChanges(quarter=quarter, previous=None)
     return board_changes(paper.data, paper_data(report_context), previous_paper=_previous(plan, paper))
+
+
+def _board_changes_in_parts(report_context: ReportContext) -> BoardChanges:
+    """Return what changed since the last board now, compared in parts that the report's cache keeps under the
+    versions each reads: each theme's actions, the measures, the register (and the paper compared with). After
+    one action update only that theme's actions are read again; where several parts are stale they are read
+    together (a fixed number of queries whatever the plan's size)."""
+    plan, quarter = report_context.plan, report_context.quarter
+    read: dict[str, dict] = {}
+
+    def paper_found() -> tuple[PreviousPaper | None, int | None]:
+        paper = previous_paper_get(plan=plan, quarter=quarter)
+        if paper is None:
+            return None, None
+        read["then"] = paper.data
+        return _previous(plan, paper), paper.pk
+
+    previous, paper_pk = report_context.summary("changes:paper", (PAPERS,), paper_found)
+    if previous is None:
+        return BoardChanges(quarter=quarter, previous=None)
+    parts = {
+        f"changes:theme:{block.theme.pk}": (*theme_actions_versions(block.theme.pk), PAPERS)
+        for block in report_context.theme_blocks
+    }
+    parts.update({"changes:measures": (KPIS, PAPERS), "changes:risks": (RISKS, PAPERS)})
+    stale = [name for name, versions in parts.items() if not report_context.summary_is_current(name, versions)]
+    fresh: dict[str, BoardChanges] = {}
+
+    def compared(names: list[str]) -> None:
+        if "then" not in read:
+            read["then"] = PublishedPaper.objects.values_list("data", flat=True).get(pk=paper_pk)
+        fresh.update(_compare_parts(read["then"], plan=plan, quarter=quarter, names=names))
+
+    if stale:  # every stale part read together: one read of the paper, one of each kind of live data
+        compared(stale)
+    changes = BoardChanges(quarter=quarter, previous=previous)
+    for name, versions in parts.items():
+        part = report_context.summary(name, versions, lambda name=name: _fresh(fresh, name, compared))
+        for attribute in LIST_ATTRIBUTES:
+            getattr(changes, attribute).extend(getattr(part, attribute))
+    return changes
+
+
+def _fresh(fresh: dict[str, BoardChanges], name: str, compared) -> BoardChanges:
+    if name not in fresh:  # current when looked at, gone from the cache since: compared now, alone
+        compared([name])
+    return fresh[name]
+
+
+LIST_ATTRIBUTES = (
+    "rag_changes", "new_reds", "not_updated", "measures_moved", "risks_rescored", "new_risks", "closed_risks"
+)  # fmt: skip
+
+
+def _compare_parts(then: dict, *, plan: Plan, quarter: FinancialQuarter, names: list[str]) -> dict[str, BoardChanges]:
+    """Return each named part of the section ("changes:theme:<pk>", "changes:measures", "changes:risks") compared
+    with the paper's data `then`, from one read of each kind of live data the parts need."""
+    themes = [int(name.rsplit(":", 1)[1]) for name in names if name.startswith("changes:theme:")]
+    kinds = {"actions"} if themes else set()
+    kinds |= {kind for kind in ("measures", "risks") if f"changes:{kind}" in names}
+    now = board_snapshot(plan=plan, quarter=quarter, theme_pks=themes, parts=kinds)
+    nothing = {"actions": [], "measures": [], "risks": []}
+    found = {}
+    for pk in themes:
+        mine = [action for action in now["actions"] if action["theme_id"] == pk]
+        # The paper's risks left out too: a part that reads no register must not call the paper's risks closed.
+        found[f"changes:theme:{pk}"] = board_changes({**then, **nothing, "actions": then.get("actions", [])},
+                                                     {**now, **nothing, "actions": mine})  # fmt: skip
+    for kind in ("measures", "risks"):
+        if f"changes:{kind}" in names:
+            found[f"changes:{kind}"] = board_changes({**then, **nothing, kind: then.get(kind, [])},
+                                                     {**now, **nothing, kind: now[kind]})  # fmt: skip
+    return found
 
 
 # The report's section -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ values() rows in a fixed number of queries (leaving out the words of the updates
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils.html import strip_tags
@@ -138,20 +139,53 @@ def _snapshot_measures(plan: Plan) -> list[dict]:
     return rows
 
 
-def board_snapshot(*, plan: Plan, quarter: FinancialQuarter) -> dict:
+SNAPSHOT_PARTS = ("actions", "measures", "risks")
+
+
+def board_snapshot(
+    *,
+    plan: Plan,
+    quarter: FinancialQuarter,
+    theme_pks: Collection[int] | None = None,
+    parts: Collection[str] = SNAPSHOT_PARTS,
+) -> dict:
     """Return the plan's data now in paper_data's shape, from values() rows in six queries whatever its size.
 
     An action's update is given by its quarter only (the comparison reads no more of it); the paper keeps the
-    words too. Retired actions are left out, as on the report.
+    words too. Retired actions are left out, as on the report. Each action row also names its theme
+    (`theme_id`), which a paper's rows do not. `theme_pks` reads those themes' actions only; `parts` only those
+    parts (three queries for the actions, two for the measures, one for the register); the others are empty.
     """
+    in_plan = Q(objective__theme__plan=plan) if theme_pks is None else Q(objective__theme_id__in=list(theme_pks))
+    of_actions = Q(key_action__objective__theme__plan=plan)
+    if theme_pks is not None:
+        of_actions = Q(key_action__objective__theme_id__in=list(theme_pks))
+    action_rows = [] if "actions" not in parts else _snapshot_actions(in_plan, of_actions, quarter)
+    risks = []
+    if "risks" in parts:
+        risks = list(
+            Risk.objects.filter(plan=plan)
+            .order_by("ref")  # the report's order (report.context.ReportContext.risks)
+            .values("id", "ref", "description", "score", "target_score", "status")
+        )
+    return {
+        "plan": _plan_data(plan),
+        "quarter": _quarter_data(quarter),
+        "actions": action_rows,
+        "measures": _snapshot_measures(plan) if "measures" in parts else [],
+        "risks": risks,
+    }
+
+
+def _snapshot_actions(in_plan: Q, of_actions: Q, quarter: FinancialQuarter) -> list[dict]:
     actions = (
-        KeyAction.objects.filter(objective__theme__plan=plan, retired_at__isnull=True)
+        KeyAction.objects.filter(in_plan, retired_at__isnull=True)
         .order_by("objective__theme__number", "objective__order", "objective_id", "order", "id")
-        .values_list("id", "description", "owner_name")
+        .values_list("id", "description", "owner_name", "objective__theme_id")
     )
     rags: dict[int, list[str]] = {}
     for action_id, number, rag in QuarterRag.objects.filter(
-        key_action__objective__theme__plan=plan, financial_year=quarter.financial_year
+        of_actions, financial_year=quarter.financial_year
     ).values_list("key_action_id", "quarter", "rag"):
         rags.setdefault(action_id, ["", "", "", ""])[number - 1] = rag
     # The latest quarter (up to the report's) each action has an update for: the quarter the report shows.
@@ -159,7 +193,7 @@ def board_snapshot(*, plan: Plan, quarter: FinancialQuarter) -> dict:
         ActionUpdate.objects.filter(
             Q(financial_year__lt=quarter.financial_year)
             | Q(financial_year=quarter.financial_year, quarter__lte=quarter.quarter),
-            key_action__objective__theme__plan=plan,
+            of_actions,
         )
         .order_by()
         .values("key_action_id")
@@ -167,7 +201,7 @@ def board_snapshot(*, plan: Plan, quarter: FinancialQuarter) -> dict:
         .values_list("key_action_id", "latest")
     )
     action_rows = []
-    for action_id, description, owner in actions:
+    for action_id, description, owner, theme_id in actions:
         year_rags = rags.get(action_id, ["", "", "", ""])
         latest = updated.get(action_id)
         action_rows.append(
@@ -175,20 +209,10 @@ def board_snapshot(*, plan: Plan, quarter: FinancialQuarter) -> dict:
                 "id": action_id,
                 "description": TAG.sub("", description).strip(),  # sanitised HTML: every "<" opens a tag
                 "owner": owner,
+                "theme_id": theme_id,
                 "rags": year_rags,
                 "rag": year_rags[quarter.quarter - 1],
                 "update": None if latest is None else {"quarter": FinancialQuarter(latest // 10, latest % 10).label},
             }
         )
-    risks = list(
-        Risk.objects.filter(plan=plan)
-        .order_by("ref")  # the report's order (report.context.ReportContext.risks)
-        .values("id", "ref", "description", "score", "target_score", "status")
-    )
-    return {
-        "plan": _plan_data(plan),
-        "quarter": _quarter_data(quarter),
-        "actions": action_rows,
-        "measures": _snapshot_measures(plan),
-        "risks": risks,
-    }
+    return action_rows

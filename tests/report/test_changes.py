@@ -526,3 +526,49 @@ def test_on_a_laptop_and_a_phone_the_counts_come_first_and_long_lists_are_folded
             assert seen["columns"] == columns  # two columns where there is room
             context.close()
         browser.close()
+
+
+def test_the_live_section_kept_in_parts_always_matches_one_built_afresh(client, sro, head_of_service):
+    """The report keeps the section in parts (each theme's actions, the measures, the register, the paper compared
+    with), each under the versions it reads: after each kind of change the cached page's section is the one a
+    page built from an empty cache shows."""
+    from tests.report.test_report_queries import earlier_paper
+
+    plan = build_plan(slug="parts", scale=1, owner=head_of_service)
+    earlier_paper(plan)
+    client.force_login(sro)
+    url = reverse("report") + "?plan=parts"
+
+    def section() -> str:
+        body = client.get(url).content.decode()
+        return body.split('aria-labelledby="changes-heading"', 1)[1].split("</section>", 1)[0]
+
+    def cached_and_fresh() -> tuple[str, str]:
+        cached = section()
+        cache.clear()
+        return cached, section()
+
+    section()
+    first, second = KeyAction.objects.filter(objective__theme__plan=plan).order_by("objective__theme__number", "pk")[
+        ::17
+    ][:2]
+    first.refresh_from_db()
+    save_update(head_of_service, first, rag="red", quarter=1)
+    cached, fresh = cached_and_fresh()
+    assert cached == fresh
+    assert f"#action-{first.pk}" in cached.split('id="changes-new-red"', 1)[1]
+    second.refresh_from_db()
+    save_update(head_of_service, second, rag="green", quarter=1)
+    cached, fresh = cached_and_fresh()
+    assert cached == fresh
+    risk = Risk.objects.filter(plan=plan).order_by("ref").first()
+    risk.probability, risk.score = 1, risk.impact
+    risk.save()
+    cached, fresh = cached_and_fresh()
+    assert cached == fresh
+    assert 'id="changes-risks-rescored"' in cached
+    value = MeasureValue.objects.filter(measure__plan=plan).order_by("-month", "pk").first()
+    value.value = Decimal("0")
+    value.save()
+    cached, fresh = cached_and_fresh()
+    assert cached == fresh

@@ -68,19 +68,41 @@ def without_csrf(content: bytes) -> bytes:
 
 # The first view after an action update: the view's own reads (6), the bundle with ANY (1), the rebuild's lock
 # (add: count, savepoint, look up, insert, release), the data versions (1), the theme list (1), that theme's
-# objectives, key actions, latest updates and RAGs (4), the Ofsted recommendations (1), the paper since the last
-# board compares with (1: none here), keeping the bundle (5) and freeing the lock (1); the same whatever the
-# number of themes and actions.
-REPORT_AFTER_UPDATE_QUERIES = 26
+# objectives, key actions, latest updates and RAGs (4), the Ofsted recommendations (1), keeping the bundle (5)
+# and freeing the lock (1); the same whatever the number of themes and actions. With a paper to compare with,
+# since the last board reads it (1) and that theme's key actions, RAGs and latest updates again (3), as values.
+REPORT_AFTER_UPDATE_QUERIES = 25
+SINCE_THE_LAST_BOARD_AFTER_UPDATE = 4
 
 
+def earlier_paper(plan) -> None:
+    """Record the plan's Q4 2020/21 paper (its data only), so the report compares with it."""
+    from core.calendar import FinancialQuarter
+    from report.models import PublishedPaper
+    from report.snapshots import board_snapshot
+
+    PublishedPaper.objects.create(
+        plan=plan,
+        financial_year=2020,
+        quarter=4,
+        version=1,
+        published_at=timezone.now(),
+        html_file="x.html",
+        docx_file="x.docx",
+        data=board_snapshot(plan=plan, quarter=FinancialQuarter(2020, 4)),
+    )
+
+
+@pytest.mark.parametrize("with_paper", [pytest.param(False, id="no earlier paper"), pytest.param(True, id="a paper")])
 @pytest.mark.parametrize("scale", [pytest.param(1, id="Torbay size"), pytest.param(10, id="ten times Torbay")])
-def test_report_after_an_action_update_reads_that_theme_only(client, sro, scale, django_assert_num_queries):
+def test_report_after_an_action_update_reads_that_theme_only(client, sro, scale, with_paper, django_assert_num_queries):
     from core.data_versions import data_versions_bump
     from plans import services
     from plans.models import KeyAction
 
     plan = build_plan(slug="sized", scale=scale)
+    if with_paper:
+        earlier_paper(plan)
     client.force_login(sro)
     client.get(reverse("report"))
     data_versions_bump("warm-up")  # the first change after the cache was emptied keeps every data version
@@ -92,10 +114,16 @@ def test_report_after_an_action_update_reads_that_theme_only(client, sro, scale,
         expected_version=action.version,
         financial_year=2021,
         quarter=1,
-        rag="green",
+        rag="red",
         progress="Read that theme only.",
+        barriers="<p>Two posts vacant.</p>",
+        next_steps="<p>Recruit.</p>",
     )
-    with django_assert_num_queries(REPORT_AFTER_UPDATE_QUERIES):
+    expected = REPORT_AFTER_UPDATE_QUERIES + (SINCE_THE_LAST_BOARD_AFTER_UPDATE if with_paper else 0)
+    with django_assert_num_queries(expected):
         response = client.get(reverse("report"))
     assert b"Read that theme only." in response.content
     assert response.content.count(b'id="action-') == 64 * scale
+    if with_paper:  # the section shows the update's change, compared in its theme's part
+        section = response.content.decode().split('id="changes-new-red"', 1)[1].split("</details>", 1)[0]
+        assert f"#action-{action.pk}" in section
