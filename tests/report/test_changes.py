@@ -528,47 +528,67 @@ def test_on_a_laptop_and_a_phone_the_counts_come_first_and_long_lists_are_folded
         browser.close()
 
 
-def test_the_live_section_kept_in_parts_always_matches_one_built_afresh(client, sro, head_of_service):
+def test_the_live_section_kept_in_parts_always_matches_one_built_afresh(client, sro, head_of_service, monkeypatch):
     """The report keeps the section in parts (each theme's actions, the measures, the register, the paper compared
     with), each under the versions it reads: after each kind of change the cached page's section is the one a
-    page built from an empty cache shows."""
+    page built from an empty cache shows, and an action update reads its own theme's actions only."""
+    from django.test import override_settings
+
+    from core.data_versions import data_versions_bump
+    from report import changes as changes_module
     from tests.report.test_report_queries import earlier_paper
 
     plan = build_plan(slug="parts", scale=1, owner=head_of_service)
     earlier_paper(plan)
     client.force_login(sro)
     url = reverse("report") + "?plan=parts"
+    read: list = []
+    snapshot = changes_module.board_snapshot
+    monkeypatch.setattr(
+        changes_module,
+        "board_snapshot",
+        lambda **kwargs: read.append((kwargs["theme_pks"], kwargs["parts"])) or snapshot(**kwargs),
+    )
 
     def section() -> str:
         body = client.get(url).content.decode()
         return body.split('aria-labelledby="changes-heading"', 1)[1].split("</section>", 1)[0]
 
-    def cached_and_fresh() -> tuple[str, str]:
-        cached = section()
-        cache.clear()
-        return cached, section()
+    fresh_caches: list[str] = []
 
+    def cached_and_fresh() -> tuple[str, str]:
+        read.clear()
+        cached = section()
+        fresh_caches.append(f"afresh-{len(fresh_caches)}")  # a new, empty one each time
+        empty = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": fresh_caches[-1]}}
+        with override_settings(CACHES=empty):
+            return cached, section()
+
+    section()
+    data_versions_bump("warm-up")  # the first change after the cache was emptied keeps every data version
     section()
     first, second = KeyAction.objects.filter(objective__theme__plan=plan).order_by("objective__theme__number", "pk")[
         ::17
     ][:2]
-    first.refresh_from_db()
     save_update(head_of_service, first, rag="red", quarter=1)
     cached, fresh = cached_and_fresh()
     assert cached == fresh
     assert f"#action-{first.pk}" in cached.split('id="changes-new-red"', 1)[1]
-    second.refresh_from_db()
+    assert read[0] == ([first.objective.theme_id], {"actions"})  # the cached page's read: that theme only
     save_update(head_of_service, second, rag="green", quarter=1)
     cached, fresh = cached_and_fresh()
     assert cached == fresh
+    assert read[0] == ([second.objective.theme_id], {"actions"})
     risk = Risk.objects.filter(plan=plan).order_by("ref").first()
     risk.probability, risk.score = 1, risk.impact
     risk.save()
     cached, fresh = cached_and_fresh()
     assert cached == fresh
     assert 'id="changes-risks-rescored"' in cached
+    assert read[0] == ([], {"risks"})
     value = MeasureValue.objects.filter(measure__plan=plan).order_by("-month", "pk").first()
     value.value = Decimal("0")
     value.save()
     cached, fresh = cached_and_fresh()
     assert cached == fresh
+    assert read[0] == ([], {"measures"})
