@@ -1,8 +1,9 @@
 """Benchmark the highlight report over HTTP against a real server: one action update, and readers with a writer.
 
-Builds a Torbay-size plan in the benchmark's own database (Django's test database beside DATABASE_URL's,
-`test_<name>`, created and dropped here; else a throw-away SQLite file), starts gunicorn on 127.0.0.1 (two
-workers, the test settings), signs readers in through the sign-in form, and measures, in one run:
+Builds a Torbay-size plan, with an earlier paper for "since the last board" to compare with, in the benchmark's
+own database (Django's test database beside DATABASE_URL's, `test_<name>`, created and dropped here; else a
+throw-away SQLite file), starts gunicorn on 127.0.0.1 (two workers, the test settings), signs readers in
+through the sign-in form, and measures, in one run:
 
 1. the report opened again with no change (served from the cache), and the first view after one action
    update (a head of service's update through plans.services, in this process: the row, its RAG, their
@@ -40,7 +41,7 @@ from django.db import connection
 from core import roles
 from plans import services
 from plans.models import KeyAction
-from tests.report.builders import build_plan
+from tests.report.builders import build_plan, earlier_paper
 
 PASSWORD = "bench-http-password-2026"
 MOST_REQUESTS = 5000
@@ -163,6 +164,7 @@ def main() -> None:
         author = User.objects.create_user("bench-author", password=PASSWORD, first_name="Becky")
         author.groups.add(Group.objects.get_or_create(name=roles.HEAD_OF_SERVICE)[0])
         plan = build_plan(slug="bench-http", owner=author)
+        earlier_paper(plan)  # since the last board compares with it, as after a council's first board
         actions = list(KeyAction.objects.filter(objective__theme__plan=plan).order_by("pk"))
         writer = Writer(author, actions)
         port = free_port()

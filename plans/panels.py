@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -125,6 +126,84 @@ def objective_rows(
     ]
 
 
+ROW_TEMPLATE = "components/theme_action_row.html"
+
+
+def _row_key(row: ReportActionRow, *, objective, rowspan: int, quarter, pdf: bool, update_markers: bool) -> bytes:
+    """Return a digest of everything components/theme_action_row.html shows of a row, so that a row rendered
+    before can be shown again while none of it has changed."""
+    action, update = row.action, row.latest_update
+    shown = (
+        action.pk,
+        action.description,
+        action.owner_name,
+        action.owner_id,
+        action.due_display,
+        row.row.awaiting_signoff,
+        None if update_markers else row.row.editable,  # with markers, the reader's own buttons go in later
+        row.row.rags,
+        None
+        if update is None
+        else (
+            update.pk,
+            update.financial_year,
+            update.quarter,
+            update.progress,
+            update.barriers,
+            update.next_steps,
+            update.author_name,
+            update.created_at,
+        ),
+        (objective.lead_officer, objective.description, rowspan) if rowspan else None,
+        None if quarter is None else (quarter.financial_year, quarter.quarter),
+        pdf,
+        update_markers,
+    )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).digest()
+
+
+def objective_rows_html(
+    block: ThemeBlock,
+    *,
+    rows_by_pk: dict[int, ReportActionRow] | None = None,
+    quarter=None,
+    pdf: bool = False,
+    update_markers: bool = False,
+    memo=None,
+) -> list[tuple[Any, list[SafeString]]]:
+    """Return a theme's (objective, rendered rows) pairs for components/theme_actions.html.
+
+    Each row is components/theme_action_row.html; with a `memo` (the report's: report.context.ReportContext.memo)
+    a row whose every shown value is as it was when last rendered is taken from it, not rendered again.
+    """
+    pairs = []
+    for objective, rows in objective_rows(block, rows_by_pk=rows_by_pk):
+        rendered = []
+        for index, row in enumerate(rows):
+            context = {
+                "row": row,
+                "objective": objective,
+                "rowspan": len(rows) if index == 0 else 0,
+                "quarter": quarter,
+                "pdf": pdf,
+                "update_markers": update_markers,
+            }
+
+            def render(context=context) -> SafeString:
+                return mark_safe(render_to_string(ROW_TEMPLATE, context))
+
+            if memo is None:
+                rendered.append(render())
+            else:
+                key = _row_key(row, **{name: context[name] for name in ROW_KEY_CONTEXT})
+                rendered.append(memo.get(key, render))
+        pairs.append((objective, rendered))
+    return pairs
+
+
+ROW_KEY_CONTEXT = ("objective", "rowspan", "quarter", "pdf", "update_markers")
+
+
 class HeaderPanel(Panel):
     order = 20
     template_name = "report/panels/header.html"
@@ -238,7 +317,14 @@ class ThemeActionsPanel(Panel):
     def get_context_data(self, *, report_context):
         return {
             "theme": self.block.theme,
-            "objectives": objective_rows(self.block, rows_by_pk=report_context.theme_action_rows(self.block)),
+            "objectives": objective_rows_html(
+                self.block,
+                rows_by_pk=report_context.theme_action_rows(self.block),
+                quarter=report_context.quarter,
+                pdf=report_context.pdf,
+                update_markers=True,
+                memo=report_context.memo(f"rows:theme:{self.block.theme.pk}"),
+            ),
             "quarter": report_context.quarter,
             "year_label": financial_year_label(report_context.quarter.financial_year),
         }

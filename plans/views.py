@@ -15,7 +15,7 @@ from core.locking import EditConflict
 from core.views import RowPermissionRequiredMixin
 from plans import permissions, selectors, services
 from plans.forms import ActionUpdateForm
-from plans.panels import objective_rows
+from plans.panels import objective_rows_html
 from plans.rounds import locks
 from plans.rounds import selectors as rounds_selectors
 
@@ -56,7 +56,7 @@ class PlanDetailView(LoginRequiredMixin, TemplateView):
             financial_year_label=financial_year_label(year),
             years=[(y, financial_year_label(y)) for y in years],
             themes=[
-                (block, objective_rows(block))
+                (block, objective_rows_html(block))
                 for block in selectors.plan_themes_for_report(user=self.request.user, plan=plan, financial_year=year)
             ],
             **asdict(selectors.plan_page_lists(plan=plan)),

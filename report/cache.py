@@ -12,8 +12,10 @@ tables and at a glance). The parts to rebuild say first what they will read (Pan
 read it together, and only that: an action update reads its own theme's actions, not the plan's.
 
 Only one request rebuilds a report's parts at a time (a lock taken with cache.add, for LOCK_SECONDS);
-the others meanwhile serve the previous copy. What differs between readers (the "Update" buttons) is
-never in a part: panels leave markers that core.panels' personalisers fill in for each reader.
+the others meanwhile serve the previous copy, or wait for the new one when there is none (after a release or on
+a new day: otherwise every reader would build the whole report at once). What differs between readers (the
+"Update" buttons) is never in a part: panels leave markers that core.panels' personalisers fill in for each
+reader.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pickle
 import re
 import zlib
 from dataclasses import dataclass, field
+from time import monotonic, sleep
 
 from django.conf import settings
 from django.core.cache import cache
@@ -43,6 +46,8 @@ REPORT_TIMEOUT = 60 * 60
 # How long one request may hold a report's rebuild before another takes it over; readers meanwhile serve
 # the previous copy, so no one is shown data older than this after a change.
 LOCK_SECONDS = 5
+# How often a request waiting for another to build a report from nothing looks for it.
+WAIT_SECONDS = 0.05
 PART_MARKER = re.compile(r"<!--report-part:([^>]+?)-->")
 
 
@@ -92,12 +97,9 @@ class Bundle:
     order: list[str]  # the top-level parts, in order
     children: dict[str, list[str]]  # a part → its children, in order
     parts: dict[str, tuple[dict[str, str], bytes]]  # a part → (the versions it was built from, its HTML)
-    # The summaries (Summaries.for_bundle), pickled and compressed: read back by a rebuild only, not by every
-    # request that serves the parts.
-    summaries: bytes = b""
-
-    def kept_summaries(self) -> dict[str, tuple[dict[str, str], object]]:
-        return pickle.loads(zlib.decompress(self.summaries)) if self.summaries else {}
+    # The summaries (Summaries.for_bundle): each with the versions it was read under, pickled and compressed on its
+    # own, so that a rebuild unpickles only those it uses and passes the others on as they are.
+    summaries: dict[str, tuple[dict[str, str], bytes]] = field(default_factory=dict)
 
 
 def _layout(report_context, panels: list[Panel]) -> dict[str, Part]:
@@ -147,13 +149,40 @@ def _compose(bundle: Bundle, html: dict[str, str] | None = None) -> str:
     return "".join(whole(name) for name in bundle.order)
 
 
+def _packed(value) -> bytes:
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+class Memo:
+    """Values each made from exactly what its key names (rendered rows keyed by a digest of all they show), kept
+    from one rebuild of the report to the next whatever changed: only those used by the latest are kept."""
+
+    def __init__(self, previous: dict | None = None):
+        self.previous, self.used = previous or {}, {}
+        self.made = False  # a value made, not found kept
+
+    def get(self, key, make):
+        if key not in self.used:
+            if key in self.previous:
+                self.used[key] = self.previous[key]
+            else:
+                self.used[key], self.made = make(), True
+        return self.used[key]
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.made and self.used.keys() == self.previous.keys()
+
+
 class Summaries:
     """The summaries a report's bundle keeps beside its parts (report.context.ReportContext.summary): each
-    served while the data versions it was read under are current, else computed again and kept."""
+    served while the data versions it was read under are current, else computed again and kept; and its memos
+    (ReportContext.memo), kept whatever changed."""
 
-    def __init__(self, previous: dict[str, tuple[dict[str, str], object]], versions: dict[str, str]):
+    def __init__(self, previous: dict[str, tuple[dict[str, str], bytes]], versions: dict[str, str]):
         self.previous, self.versions = previous, versions
         self.kept: dict[str, tuple[dict[str, str], object]] = {}
+        self.as_kept: set[str] = set()  # kept, served as they were: passed on packed as they were
 
     def _read(self, names: tuple[str, ...]) -> None:
         # Names no part reads are read now, once (none today: every summary reads what some part reads).
@@ -170,20 +199,35 @@ class Summaries:
     def get(self, name: str, versions: tuple[str, ...], compute):
         if name not in self.kept:
             if self.is_current(name, versions):
-                self.kept[name] = self.previous[name]
+                built_from, packed = self.previous[name]
+                self.kept[name] = (built_from, pickle.loads(zlib.decompress(packed)))
+                self.as_kept.add(name)
             else:
                 value = compute()
                 self.kept[name] = ({version: self.versions[version] for version in versions}, value)
         return self.kept[name][1]
 
-    def for_bundle(self) -> dict[str, tuple[dict[str, str], object]]:
-        """Return the summaries to keep: those used now, and those not used but still current."""
+    def memo(self, name: str) -> Memo:
+        if name not in self.kept:
+            previous = pickle.loads(zlib.decompress(self.previous[name][1])) if name in self.previous else {}
+            self.kept[name] = ({}, Memo(previous))
+        return self.kept[name][1]
+
+    def for_bundle(self) -> dict[str, tuple[dict[str, str], bytes]]:
+        """Return the summaries to keep: those used now (packed again), and those not used but still current (as
+        they were packed)."""
         unused = {
             name: found
             for name, found in self.previous.items()
             if name not in self.kept and found[0].keys() <= self.versions.keys() and _current(found[0], self.versions)
         }
-        return unused | self.kept
+        used = {}
+        for name, (built_from, value) in self.kept.items():
+            if name in self.as_kept or (isinstance(value, Memo) and value.unchanged and name in self.previous):
+                used[name] = self.previous[name]
+            else:
+                used[name] = (built_from, _packed(value.used if isinstance(value, Memo) else value))
+        return unused | used
 
 
 def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle, dict[str, str]]:
@@ -194,7 +238,7 @@ def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle
     # The first view of a report reads its versions without keeping those never set (its query count stays
     # fixed whatever the number of themes); the first rebuild after a change keeps them.
     versions = data_versions_read(names, keep_unset=previous is not None)
-    summaries = Summaries(previous.kept_summaries() if previous else {}, versions)
+    summaries = Summaries(previous.summaries if previous else {}, versions)
     report_context.summaries = summaries
     stale = []
     parts = {}
@@ -217,32 +261,48 @@ def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle
         order=[name for name in layout if "/" not in name],
         children={name: part.children for name, part in layout.items() if part.children},
         parts={name: parts[name] for name in layout},
-        summaries=zlib.compress(pickle.dumps(summaries.for_bundle(), pickle.HIGHEST_PROTOCOL), 1),
+        summaries=summaries.for_bundle(),
     )
     return bundle, rendered
+
+
+def _built_meanwhile(key: str) -> Bundle | None:
+    """Wait, for at most LOCK_SECONDS, for the request building this report from nothing to keep it; return it, or
+    None if it is not there by then (that request failed or is slow: this one builds it too)."""
+    deadline = monotonic() + LOCK_SECONDS
+    while monotonic() < deadline:
+        sleep(WAIT_SECONDS)
+        bundle = cache.get(key)
+        if bundle is not None:
+            return bundle
+    return None
 
 
 def cached_report_html(report_context, *, today: datetime.date, panels_of) -> SafeString:
     """Return the report's panels as HTML for this reader, rebuilding only the parts whose data changed.
 
-    `panels_of(report_context)` returns the report's panels in order (report.panels.report_panels).
+    `panels_of(report_context)` returns the report's panels in order (report.panels.report_panels). One request
+    builds a report at a time: while it does, the others serve the previous copy or, when there is none (after a
+    release, on a new day), wait for its copy.
     """
     key = report_cache_key(report_context=report_context, today=today)
     found = cache.get_many([key, TOKEN_KEY])
     previous: Bundle | None = found.get(key)
     if previous is not None and previous.any_version == found.get(TOKEN_KEY):
+        return mark_safe(panels_personalise(_compose(previous), report_context=report_context))
+    lock = f"{key}:rebuilding"
+    locked = cache.add(lock, 1, timeout=LOCK_SECONDS)
+    if not locked and previous is None:
+        previous = _built_meanwhile(key)
+    if not locked and previous is not None:
+        # Another request is building this report: its copy, or the previous one for at most LOCK_SECONDS.
         html = _compose(previous)
     else:
-        lock = f"{key}:rebuilding"
-        if previous is not None and not cache.add(lock, 1, timeout=LOCK_SECONDS):
-            # Another request is rebuilding this report: the previous copy, for at most LOCK_SECONDS.
-            html = _compose(previous)
-        else:
-            try:
-                bundle, rendered = _rebuild(report_context, previous, panels_of)
-                cache.set(key, bundle, timeout=REPORT_TIMEOUT)
-            finally:
-                if previous is not None:
-                    cache.delete(lock)
-            html = _compose(bundle, rendered)
+        try:
+            bundle, rendered = _rebuild(report_context, previous, panels_of)
+            cache.set(key, bundle, timeout=REPORT_TIMEOUT)
+        finally:
+            if locked:
+                cache.delete(lock)
+        html = _compose(bundle, rendered)
     return mark_safe(panels_personalise(html, report_context=report_context))

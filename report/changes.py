@@ -3,9 +3,10 @@
 A snapshot (report.snapshots) is plain data: each key action's RAG and update, each measure's latest RAG, each
 risk's score and status. Publishing stores one with every paper (PublishedPaper.data), and that stored snapshot
 is what later reports compare with. `board_changes(previous, current, ...)` compares two snapshots and touches
-no database; `board_changes_for(plan=, quarter=)` reads the previous paper and the live snapshot (seven queries
-whatever the plan's size) and compares them, for the live report and any page that wants the lists (an SRO's
-"needs my attention"); components/board_changes.html shows them.
+no database. The live report compares in parts kept beside its own (`board_changes_for_report`: a theme's actions
+from the rows the report reads anyway); a page that wants the lists for several plans (an SRO's "needs my
+attention") reads each plan's previous paper and live snapshot (`board_changes_for_plans`: a fixed number of
+queries a plan, whatever its size); components/board_changes.html shows them.
 
 "The previous published paper" for a report or paper of quarter Q is the latest version of the most recent
 quarter before Q that has one: versions 1 and 2 of Q compare with the same last board.
@@ -20,9 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -34,7 +36,7 @@ from plans.models import Plan, Rag
 from plans.panels import PLANS, THEMES, rag_badge_html, theme_actions_version, theme_actions_versions
 from report.context import ReportContext
 from report.models import PublishedPaper
-from report.snapshots import board_snapshot, paper_data
+from report.snapshots import board_snapshot, paper_data, theme_snapshot_actions
 from risks.models import RiskStatus, band_for_score
 from risks.panels import RISKS
 
@@ -235,24 +237,17 @@ class BoardChanges:
         ]
 
     def _groups_html(self, actions: list[ActionChange], detail) -> SafeString:
-        # One format string per list, not a template loop per action (640 actions at ten times Torbay's size);
-        # `detail(action)` returns markup made once per pair of RAGs (_rag_move_html).
-        item = '<dd><a href="{}#action-{}">{}</a>{}</dd>' if self.linked else "<dd>{}{}{}</dd>"
+        # f-strings of escaped parts, not format_html per action (too slow for 640 actions at ten times Torbay's
+        # size); `detail(action)` returns markup made once per pair of RAGs (_rag_move_html).
+        link_base = escape(self.link_base)
         parts = []
         for group in _by_owner(actions):
-            parts.append(format_html("<dt>{} ({})</dt>", group.owner, len(group.actions)))
-            parts.append(
-                format_html_join(
-                    "",
-                    item,
-                    (
-                        (self.link_base, a.id, a.short_description, detail(a))
-                        if self.linked
-                        else ("", "", a.short_description, detail(a))
-                        for a in group.actions
-                    ),
-                )
-            )
+            parts.append(f"<dt>{escape(group.owner)} ({len(group.actions)})</dt>")
+            for a in group.actions:
+                text = escape(a.short_description)
+                if self.linked:
+                    text = f'<a href="{link_base}#action-{int(a.id)}">{text}</a>'
+                parts.append(f"<dd>{text}{detail(a)}</dd>")
         return mark_safe("".join(parts))
 
     @property
@@ -397,16 +392,18 @@ def board_changes(previous: dict, current: dict, *, previous_paper: PreviousPape
 # Reads ----------------------------------------------------------------------------------------
 
 
+def _papers_before(quarter: FinancialQuarter) -> Q:
+    """The papers of the quarters before `quarter`."""
+    same_year = Q(financial_year=quarter.financial_year, quarter__lt=quarter.quarter)
+    return Q(financial_year__lt=quarter.financial_year) | same_year
+
+
 def previous_paper_get(
     *, plan: Plan, quarter: FinancialQuarter, published_by: datetime.datetime | None = None
 ) -> PublishedPaper | None:
     """Return the paper a report or paper of `quarter` compares with (published by `published_by`, if given):
     the latest version of the most recent earlier quarter that has one, or None. One query."""
-    papers = PublishedPaper.objects.filter(
-        Q(financial_year__lt=quarter.financial_year)
-        | Q(financial_year=quarter.financial_year, quarter__lt=quarter.quarter),
-        plan=plan,
-    )
+    papers = PublishedPaper.objects.filter(_papers_before(quarter), plan=plan)
     if published_by is not None:
         papers = papers.filter(published_at__lte=published_by)
     return papers.order_by("-financial_year", "-quarter", "-version").first()
@@ -423,21 +420,6 @@ def _previous(plan: Plan, paper: PublishedPaper) -> PreviousPaper:
     )
 
 
-def board_changes_for(*, plan: Plan, quarter: FinancialQuarter, link_base: str = "") -> BoardChanges:
-    """Return what changed in the plan's live data since the last board's paper, for the report of `quarter`.
-
-    Seven queries whatever the plan's size (one when there is no earlier paper). `link_base`: the report's URL,
-    when the lists are shown on another page (their actions link to their rows on the report).
-    """
-    paper = previous_paper_get(plan=plan, quarter=quarter)
-    if paper is None:
-        return BoardChanges(quarter=quarter, previous=None, link_base=link_base)
-    current = board_snapshot(plan=plan, quarter=quarter)
-    changes = board_changes(paper.data, current, previous_paper=_previous(plan, paper))
-    changes.link_base = link_base
-    return changes
-
-
 def board_changes_for_plans(wanted: Iterable[tuple[Plan, FinancialQuarter]]) -> dict[int, BoardChanges]:
     """Return, by plan id, what changed since each plan's last board for the report of its quarter, linked to the
     plan's report and with ids of its own (Needs my attention lists several plans on one page).
@@ -448,10 +430,7 @@ def board_changes_for_plans(wanted: Iterable[tuple[Plan, FinancialQuarter]]) -> 
         return {}
     earlier = Q()
     for plan, quarter in wanted:
-        earlier |= Q(plan_id=plan.pk) & (
-            Q(financial_year__lt=quarter.financial_year)
-            | Q(financial_year=quarter.financial_year, quarter__lt=quarter.quarter)
-        )
+        earlier |= Q(plan_id=plan.pk) & _papers_before(quarter)
     latest: dict[int, PublishedPaper] = {}
     papers = PublishedPaper.objects.filter(earlier).defer("data")
     for paper in papers.order_by("-financial_year", "-quarter", "-version"):
@@ -483,38 +462,59 @@ def board_changes_for_report(report_context: ReportContext) -> BoardChanges:
     return board_changes(paper.data, paper_data(report_context), previous_paper=_previous(plan, paper))
 
 
-def _board_changes_in_parts(report_context: ReportContext) -> BoardChanges:
-    """Return what changed since the last board now, compared in parts that the report's cache keeps under the
-    versions each reads: each theme's actions, the measures, the register (and the paper compared with). After
-    one action update only that theme's actions are read again; where several parts are stale they are read
-    together (a fixed number of queries whatever the plan's size)."""
+@functools.lru_cache(maxsize=8)  # a paper per plan a council reports on, and room to spare
+def _paper_data_kept(paper_pk: int, published_at: datetime.datetime) -> dict:
+    """Return a published paper's data, read once per process: it never changes once published (a correction is a
+    new version). Shared: read it, never change it."""
+    return PublishedPaper.objects.values_list("data", flat=True).get(pk=paper_pk)
+
+
+def _paper_saved_or_deleted(**kwargs) -> None:
+    # Ids are not reused in production; in a test run, a rolled-back paper's id can be (SQLite).
+    _paper_data_kept.cache_clear()
+
+
+def _paper_compared_with(report_context: ReportContext) -> tuple[PreviousPaper | None, int | None]:
+    """Return the paper the live report compares with and its pk (None, None when there is none), kept beside the
+    report's parts while no paper is published, reopened or removed."""
     plan, quarter = report_context.plan, report_context.quarter
-    read: dict[str, dict] = {}
 
-    def paper_found() -> tuple[PreviousPaper | None, int | None]:
+    def found() -> tuple[PreviousPaper | None, int | None]:
         paper = previous_paper_get(plan=plan, quarter=quarter)
-        if paper is None:
-            return None, None
-        read["then"] = paper.data
-        return _previous(plan, paper), paper.pk
+        return (None, None) if paper is None else (_previous(plan, paper), paper.pk)
 
-    previous, paper_pk = report_context.summary("changes:paper", (PAPERS,), paper_found)
-    if previous is None:
-        return BoardChanges(quarter=quarter, previous=None)
+    return report_context.summary("changes:paper", (PAPERS,), found)
+
+
+def _board_changes_parts(report_context: ReportContext) -> dict[str, tuple[str, ...]]:
+    """Return the parts the live section is compared in, each with the data versions it reads."""
     parts = {
         f"changes:theme:{block.theme.pk}": (*theme_actions_versions(block.theme.pk), PAPERS)
         for block in report_context.theme_blocks
     }
     parts.update({"changes:measures": (KPIS, PAPERS), "changes:risks": (RISKS, PAPERS)})
+    return parts
+
+
+def _board_changes_in_parts(report_context: ReportContext) -> BoardChanges:
+    """Return what changed since the last board now, compared in parts that the report's cache keeps under the
+    versions each reads: each theme's actions, the measures, the register (and the paper compared with). After
+    one action update only that theme's part is compared again, from the rows the report reads for that theme
+    anyway; the paper's data is read once per process. Where several parts are stale they are read together (a
+    fixed number of queries whatever the plan's size)."""
+    quarter = report_context.quarter
+    previous, paper_pk = _paper_compared_with(report_context)
+    if previous is None:
+        return BoardChanges(quarter=quarter, previous=None)
+    parts = _board_changes_parts(report_context)
     stale = [name for name, versions in parts.items() if not report_context.summary_is_current(name, versions)]
     fresh: dict[str, BoardChanges] = {}
 
     def compared(names: list[str]) -> None:
-        if "then" not in read:
-            read["then"] = PublishedPaper.objects.values_list("data", flat=True).get(pk=paper_pk)
-        fresh.update(_compare_parts(read["then"], plan=plan, quarter=quarter, names=names))
+        then = _paper_data_kept(paper_pk, previous.published_at)
+        fresh.update(_compare_parts(then, report_context=report_context, names=names))
 
-    if stale:  # every stale part read together: one read of the paper, one of each kind of live data
+    if stale:  # every stale part read together: one read of each kind of live data
         compared(stale)
     changes = BoardChanges(quarter=quarter, previous=previous)
     for name, versions in parts.items():
@@ -530,29 +530,31 @@ def _fresh(fresh: dict[str, BoardChanges], name: str, compared) -> BoardChanges:
     return fresh[name]
 
 
-LIST_ATTRIBUTES = (
-    "rag_changes", "new_reds", "not_updated", "measures_moved", "risks_rescored", "new_risks", "closed_risks"
-)  # fmt: skip
+LIST_ATTRIBUTES = ("rag_changes", "new_reds", "not_updated", "measures_moved", "risks_rescored", "new_risks")
+LIST_ATTRIBUTES += ("closed_risks",)
+NOTHING = {"actions": [], "measures": [], "risks": []}
 
 
-def _compare_parts(then: dict, *, plan: Plan, quarter: FinancialQuarter, names: list[str]) -> dict[str, BoardChanges]:
+def _compared_alone(then: dict, now: dict, kind: str, rows: list[dict]) -> BoardChanges:
+    # The other kinds left out on both sides: a part that reads no register must not call the paper's risks closed.
+    return board_changes({**then, **NOTHING, kind: then.get(kind, [])}, {**now, **NOTHING, kind: rows})
+
+
+def _compare_parts(then: dict, *, report_context: ReportContext, names: list[str]) -> dict[str, BoardChanges]:
     """Return each named part of the section ("changes:theme:<pk>", "changes:measures", "changes:risks") compared
-    with the paper's data `then`, from one read of each kind of live data the parts need."""
-    themes = [int(name.rsplit(":", 1)[1]) for name in names if name.startswith("changes:theme:")]
-    kinds = {"actions"} if themes else set()
-    kinds |= {kind for kind in ("measures", "risks") if f"changes:{kind}" in names}
-    now = board_snapshot(plan=plan, quarter=quarter, theme_pks=themes, parts=kinds)
-    nothing = {"actions": [], "measures": [], "risks": []}
+    with the paper's data `then`: a theme's actions from the rows the report read for it (report.snapshots.
+    theme_snapshot_actions), the measures and the register from one read each (report.snapshots.board_snapshot)."""
+    kinds = {kind for kind in ("measures", "risks") if f"changes:{kind}" in names}
+    plan, quarter = report_context.plan, report_context.quarter
+    now = board_snapshot(plan=plan, quarter=quarter, theme_pks=(), parts=kinds)
+    blocks = {block.theme.pk: block for block in report_context.theme_blocks}
     found = {}
-    for pk in themes:
-        mine = [action for action in now["actions"] if action["theme_id"] == pk]
-        # The paper's risks left out too: a part that reads no register must not call the paper's risks closed.
-        found[f"changes:theme:{pk}"] = board_changes({**then, **nothing, "actions": then.get("actions", [])},
-                                                     {**now, **nothing, "actions": mine})  # fmt: skip
-    for kind in ("measures", "risks"):
-        if f"changes:{kind}" in names:
-            found[f"changes:{kind}"] = board_changes({**then, **nothing, kind: then.get(kind, [])},
-                                                     {**now, **nothing, kind: now[kind]})  # fmt: skip
+    for name in names:
+        if name.startswith("changes:theme:"):
+            rows = theme_snapshot_actions(report_context, blocks[int(name.rsplit(":", 1)[1])])
+            found[name] = _compared_alone(then, now, "actions", rows)
+    for kind in kinds:
+        found[f"changes:{kind}"] = _compared_alone(then, now, kind, now[kind])
     return found
 
 
@@ -571,6 +573,15 @@ class BoardChangesPanel(Panel):
         themes = [theme_actions_version(block.theme.pk) for block in report_context.theme_blocks]
         self.data_versions = (PLANS, THEMES, *themes, KPIS, RISKS, PAPERS)
 
+    def prepare(self, *, report_context):
+        # The themes whose part must be compared again are read with the themes rebuilt, in one go.
+        if report_context.as_at is None and _paper_compared_with(report_context)[0] is not None:
+            report_context.themes_wanted(
+                int(name.rsplit(":", 1)[1])
+                for name, versions in _board_changes_parts(report_context).items()
+                if name.startswith("changes:theme:") and not report_context.summary_is_current(name, versions)
+            )
+
     def get_context_data(self, *, report_context):
         return {"changes": board_changes_for_report(report_context)}
 
@@ -584,3 +595,5 @@ def data_version_names(model: type, instance) -> tuple[str, ...]:
 def register() -> None:
     """Watch the published papers (called from ReportConfig.ready)."""
     data_versions_watch("report", data_version_names)
+    for signal in (post_save, post_delete):
+        signal.connect(_paper_saved_or_deleted, sender=PublishedPaper, dispatch_uid="changes:paper-data", weak=False)

@@ -80,6 +80,21 @@ class SummaryStore(Protocol):
 
     def is_current(self, name: str, versions: tuple[str, ...]) -> bool: ...
 
+    def memo(self, name: str) -> Any: ...
+
+
+class Memo(Protocol):
+    """Values kept by a key that names all they are made from (report.cache.Memo)."""
+
+    def get(self, key: Any, make: Callable[[], T]) -> T: ...
+
+
+class _NoMemo:
+    """A memo that keeps nothing: every value is made."""
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        return make()
+
 
 @dataclass
 class ReportContext:
@@ -124,6 +139,11 @@ class ReportContext:
         if self.summaries is None:
             return compute()
         return self.summaries.get(name, versions, compute)
+
+    def memo(self, name: str) -> Memo:
+        """Return the memo `name`, which the report's cache keeps from one rebuild to the next whatever changed (its
+        values are keyed by all they are made from); one that keeps nothing when there is no cache."""
+        return _NoMemo() if self.summaries is None else self.summaries.memo(name)
 
     def summary_is_current(self, name: str, versions: tuple[str, ...]) -> bool:
         """Return whether the report's cache holds a current copy of the summary `name`."""

@@ -177,6 +177,27 @@ def board_snapshot(
     }
 
 
+def theme_snapshot_actions(report_context: ReportContext, block) -> list[dict]:
+    """Return one theme's key actions now in board_snapshot's shape, from the rows the report reads for the theme
+    (report_context.theme_action_rows: no queries of its own once the report has read the theme)."""
+    quarter = report_context.quarter
+    rows = []
+    for row in report_context.theme_action_rows(block).values():
+        action, update, rags = row.action, row.latest_update, list(row.row.rags)
+        rows.append(
+            {
+                "id": action.pk,
+                "description": TAG.sub("", action.description).strip(),  # sanitised HTML: every "<" opens a tag
+                "owner": action.owner_name,
+                "theme_id": block.theme.pk,
+                "rags": rags,
+                "rag": rags[quarter.quarter - 1],
+                "update": None if update is None else {"quarter": update.for_quarter.label},
+            }
+        )
+    return rows
+
+
 def _snapshot_actions(in_plan: Q, of_actions: Q, quarter: FinancialQuarter) -> list[dict]:
     actions = (
         KeyAction.objects.filter(in_plan, retired_at__isnull=True)

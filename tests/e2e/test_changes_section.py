@@ -3,14 +3,11 @@ come first, the short lists are open and the long one folded, and nothing is wid
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from core.calendar import FinancialQuarter
-from report.models import PublishedPaper
-from report.snapshots import board_snapshot
 from tests.plans.test_rounds import open_round
 from tests.plans.test_rounds import submit as save_update
-from tests.report.builders import build_plan
+from tests.report.builders import build_plan, earlier_paper
 from tests.report.test_changes import _actions
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,16 +19,7 @@ def test_on_a_laptop_and_a_phone_the_counts_come_first_and_long_lists_are_folded
     browser, live_server, client, sro, head_of_service
 ):
     plan = build_plan(slug="changes", owner=head_of_service)
-    PublishedPaper.objects.create(
-        plan=plan,
-        financial_year=2021,
-        quarter=1,
-        version=1,
-        published_at=timezone.now(),
-        html_file="papers/none.html",
-        docx_file="papers/none.docx",
-        data=board_snapshot(plan=plan, quarter=Q1),
-    )
+    earlier_paper(plan, Q1)
     open_round(sro, plan)
     save_update(head_of_service, _actions(plan)[1], rag="red", progress="Slipped.")
     client.force_login(sro)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.calendar import FinancialQuarter
 from kpis.models import Benchmark, Measure, MeasureValue, MeasureYear, Polarity, Unit
 from plans.models import (
     ActionUpdate,
@@ -27,6 +28,8 @@ from plans.models import (
     RagGuidance,
     Theme,
 )
+from report.models import PublishedPaper
+from report.snapshots import board_snapshot
 from risks.models import DatePrecision, Risk, score_of
 
 THEMES = 4
@@ -205,3 +208,21 @@ def build_plan(
         )
     bulk_create_with_history(risks, Risk, default_date=recorded_at)
     return plan
+
+
+LAST_BOARD = FinancialQuarter(2020, 4)
+
+
+def earlier_paper(plan: Plan, quarter: FinancialQuarter = LAST_BOARD) -> PublishedPaper:
+    """Record the plan's paper for `quarter` (Q4 2020/21 unless told) as the last board's: its data only, no files
+    laid out, so that the report's "since the last board" compares with it, as after a council's first board."""
+    return PublishedPaper.objects.create(
+        plan=plan,
+        financial_year=quarter.financial_year,
+        quarter=quarter.quarter,
+        version=1,
+        published_at=timezone.now(),
+        html_file="papers/none.html",
+        docx_file="papers/none.docx",
+        data=board_snapshot(plan=plan, quarter=quarter),
+    )

@@ -315,3 +315,127 @@ def test_a_risk_rescored_high_is_at_a_glance_after_later_updates(warm, plan, hea
 
 def without_csrf(body: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+
+
+# Each theme's key action rows are rendered one by one and kept beside the report's parts (ReportContext.memo),
+# keyed by all a row shows: an update renders its action's row only, and whatever a change touched, the page made
+# from kept rows is the page built from nothing.
+
+
+@pytest.fixture
+def rows_rendered(monkeypatch):
+    """The key actions whose row was rendered (components/theme_action_row.html), by pk, in order."""
+    from plans import panels
+
+    seen: list[int] = []
+    render = panels.render_to_string
+
+    def spy(template_name, context=None, *args, **kwargs):
+        if template_name == panels.ROW_TEMPLATE:
+            seen.append(context["row"].action.pk)
+        return render(template_name, context, *args, **kwargs)
+
+    monkeypatch.setattr(panels, "render_to_string", spy)
+    return seen
+
+
+def test_an_action_update_renders_that_actions_row_only(warm, plan, head_of_service, rows_rendered):
+    action = actions_of(plan, 2)[3]
+    update(head_of_service, action, "amber", "One row.")
+    assert "One row." in view(warm)
+    assert rows_rendered == [action.pk]
+
+
+def _edit(model_of, **values):
+    def change(action: KeyAction) -> None:
+        row = model_of(action)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+
+    return change
+
+
+def _latest_update(action: KeyAction):
+    return action.updates.order_by("-created_at", "-id").first()
+
+
+def _rag(action: KeyAction):
+    return action.quarter_rags.get(financial_year=2021, quarter=1)
+
+
+# What a row shows, each changed as any page, service or the admin saves it (the saved row's signals move the data
+# versions).
+ROW_CHANGES = [
+    pytest.param(_edit(lambda a: a, description="<p>A reworded key action.</p>"), id="the action's words"),
+    pytest.param(_edit(lambda a: a, owner_name="Someone Else"), id="the owner's name"),
+    pytest.param(_edit(lambda a: a, due_date=timezone.localdate().replace(year=2030)), id="the due date"),
+    pytest.param(_edit(lambda a: a, due_date=None, by_when="By spring"), id="the due date as written"),
+    pytest.param(_edit(lambda a: a.objective, lead_officer="A new lead"), id="the objective's lead officer"),
+    pytest.param(_edit(lambda a: a.objective, description="<p>A reworded objective.</p>"), id="the objective"),
+    pytest.param(_edit(_rag, rag="green"), id="the quarter's RAG"),
+    pytest.param(_edit(_latest_update, progress="<p>Progress corrected.</p>"), id="the update's progress"),
+    pytest.param(_edit(_latest_update, barriers="<p>A new barrier.</p>"), id="the update's barriers"),
+    pytest.param(_edit(_latest_update, next_steps="<p>Other steps.</p>"), id="the update's next steps"),
+    pytest.param(_edit(_latest_update, author_name="Another Author"), id="the update's author"),
+    pytest.param(_edit(_latest_update, quarter=4, financial_year=2020), id="the update's quarter"),
+]
+
+
+@pytest.mark.parametrize("change", ROW_CHANGES)
+def test_a_kept_row_is_rendered_again_when_anything_it_shows_changes(
+    warm, plan, head_of_service, rows_rendered, change
+):
+    # The first row of its objective: the one that carries the objective's cell.
+    action = (
+        KeyAction.objects.filter(objective__theme__plan=plan)
+        .order_by("objective__theme__number", "objective__order", "order", "pk")
+        .first()
+    )
+    update(head_of_service, action, "red", "Before the change.")
+    view(warm)
+    rows_rendered.clear()
+    change(KeyAction.objects.get(pk=action.pk))
+    body = view(warm)
+    assert rows_rendered == [action.pk]
+    assert without_csrf(body) == without_csrf(fresh(warm))
+
+
+# With no copy kept (after a release, on a new day), one request builds the report and the others wait for it.
+
+
+def _no_copy_and_another_request_building() -> tuple[str, object]:
+    """Empty the report's copy from the cache, as a release or a new day does, and hold its build as another
+    request would; return the report's key and the copy that request will keep."""
+    key = next(k for k in cache_keys() if k.startswith("report:") and not k.endswith(":rebuilding"))
+    built = cache.get(key)
+    cache.delete(key)
+    assert cache.add(f"{key}:rebuilding", 1, timeout=report_cache.LOCK_SECONDS)
+    return key, built
+
+
+def test_with_no_copy_kept_a_request_waits_for_the_one_building_it(warm, rendered, monkeypatch):
+    key, built = _no_copy_and_another_request_building()
+    waits: list[float] = []
+
+    def meanwhile(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:  # the other request keeps its copy
+            cache.set(key, built)
+
+    monkeypatch.setattr(report_cache, "sleep", meanwhile)
+    body = view(warm)
+    assert rendered == []  # nothing built twice: the other request's copy is served
+    assert len(waits) == 3
+    assert 'id="action-' in body
+
+
+def test_with_no_copy_kept_a_request_builds_it_when_the_other_has_not_in_time(warm, rendered, monkeypatch):
+    _no_copy_and_another_request_building()
+    clock = iter(range(0, 1000))
+    monkeypatch.setattr(report_cache, "monotonic", lambda: next(clock))  # a second passes at each look
+    monkeypatch.setattr(report_cache, "sleep", lambda seconds: None)
+    body = view(warm)
+    assert next(clock) <= report_cache.LOCK_SECONDS + 2  # it waited LOCK_SECONDS, no longer
+    assert ("AtAGlancePanel", None) in rendered
+    assert 'id="action-' in body
