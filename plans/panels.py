@@ -254,6 +254,9 @@ class OfstedRecommendationsPanel(Panel):
 
     order = 80
     template_name = "report/panels/ofsted_recommendations.html"
+    # The recommendations and the key actions answering each (their words, their theme's number): not their updates
+    # or RAGs, so an update does not render it again.
+    data_versions = (PLANS, THEMES)
 
     def is_shown(self, *, report_context) -> bool:
         return bool(report_context.ofsted_recommendations.rows)

@@ -233,7 +233,8 @@ class Summaries:
 def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle, dict[str, str]]:
     """Return the bundle with every part current, rebuilding only the parts whose data changed, and the
     HTML of the parts it rendered (by name)."""
-    layout = _layout(report_context, panels_of(report_context))
+    # Every panel, shown or not: _render asks a stale one whether it is shown, a kept one is not asked again.
+    layout = _layout(report_context, panels_of(report_context, shown_only=False))
     names = {name for part in layout.values() for name in part.versions}
     # The first view of a report reads its versions without keeping those never set (its query count stays
     # fixed whatever the number of themes); the first rebuild after a change keeps them.
@@ -281,7 +282,8 @@ def _built_meanwhile(key: str) -> Bundle | None:
 def cached_report_html(report_context, *, today: datetime.date, panels_of) -> SafeString:
     """Return the report's panels as HTML for this reader, rebuilding only the parts whose data changed.
 
-    `panels_of(report_context)` returns the report's panels in order (report.panels.report_panels). One request
+    `panels_of(report_context, shown_only=False)` returns the report's panels in order, shown or not
+    (report.panels.report_panels). One request
     builds a report at a time: while it does, the others serve the previous copy or, when there is none (after a
     release, on a new day), wait for its copy.
     """

@@ -228,10 +228,12 @@ class _RenderedList(Sequence):
         raise IndexError(index)
 
 
-def report_panels(report_context: ReportContext) -> list[Panel]:
+def report_panels(report_context: ReportContext, *, shown_only: bool = True) -> list[Panel]:
     """Return the report's panels in order: the seed's summary, at a glance, since the last board, the seed's
-    other sections, then one per theme."""
-    panels = [AtAGlancePanel(), BoardChangesPanel(report_context), *panels_for(REPORT, report_context=report_context)]
+    other sections, then one per theme. Without `shown_only`, those not shown too (the report's cache asks a panel
+    whether it is shown only when it renders it, so that a panel kept is not asked again)."""
+    others = panels_for(REPORT, report_context=report_context, shown_only=shown_only)
+    panels = [AtAGlancePanel(), BoardChangesPanel(report_context), *others]
     return sorted(panels, key=lambda panel: panel.order)
 
 

@@ -439,3 +439,29 @@ def test_with_no_copy_kept_a_request_builds_it_when_the_other_has_not_in_time(wa
     assert next(clock) <= report_cache.LOCK_SECONDS + 2  # it waited LOCK_SECONDS, no longer
     assert ("AtAGlancePanel", None) in rendered
     assert 'id="action-' in body
+
+
+def test_the_ofsted_recommendations_are_rendered_again_when_they_change_not_when_an_action_is_updated(
+    warm, rendered, plan, head_of_service
+):
+    import datetime
+
+    from plans.models import OfstedRecommendation
+
+    action = actions_of(plan, 1)[0]
+    recommendation = OfstedRecommendation.objects.create(
+        plan=plan, number=6, recommendation="Ensure assessments are timely.", rag="amber", snapshot_date=None
+    )
+    recommendation.key_actions.add(action)
+    assert "Ensure assessments are timely." in view(warm)
+    rendered.clear()
+    update(head_of_service, action, "red", "Slipped.")
+    view(warm)
+    assert ("OfstedRecommendationsPanel", None) not in rendered
+    recommendation.comments = "<p>Better now.</p>"
+    recommendation.snapshot_date = datetime.date(2021, 6, 30)
+    recommendation.save()
+    body = view(warm)
+    assert ("OfstedRecommendationsPanel", None) in rendered
+    assert "Better now." in body
+    assert without_csrf(body) == without_csrf(fresh(warm))
