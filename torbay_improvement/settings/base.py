@@ -130,7 +130,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # kept in it between the upload and the confirm request (see IMPORT_EXPORT_TMP_STORAGE_CLASS).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "core.cache.DatabaseCache",
         "LOCATION": "django_cache",
         # Django's default (300) culls a third of the entries at random once passed: the report's parts,
         # the data versions and the import previews together pass it on a plan or two.
