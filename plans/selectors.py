@@ -364,17 +364,21 @@ def report_plan_list(*, user: User) -> list[Plan]:
 @dataclass(frozen=True)
 class PlanAsAt:
     plan: Plan  # the plan's fields as they stood then (the live plan when there is no as_at)
-    first_recorded: datetime.date | None  # the day the tracker first recorded the plan
+    # The day the tracker first recorded the plan (None when there is no as_at: nothing is compared with it).
+    first_recorded: datetime.date | None
 
 
 def plan_as_at(*, plan: Plan, as_at: datetime.date | None) -> PlanAsAt:
-    """Return the plan's fields as they stood at the end of `as_at`, and when it was first recorded.
+    """Return the plan's fields as they stood at the end of `as_at`, and when it was first recorded; the live
+    plan when there is no `as_at`, without reading its history (every view of the report now).
 
     Before the plan was first recorded there is nothing to show: `plan` is then its first record.
     """
+    if as_at is None:
+        return PlanAsAt(plan=plan, first_recorded=None)
     records = list(Plan.history.filter(id=plan.pk).order_by("history_date", "history_id"))
     first = timezone.localdate(records[0].history_date) if records else None
-    if as_at is None or not records:
+    if not records:
         return PlanAsAt(plan=plan, first_recorded=first)
     end = end_of_day(as_at)
     then = [r for r in records if r.history_date <= end and r.history_type != "-"] or records[:1]
