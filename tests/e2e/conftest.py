@@ -2,6 +2,7 @@
 timeouts, a sign-in helper and an axe-core helper that reports serious and critical WCAG 2.2 AA
 violations in a readable failure message."""
 
+import io
 import os
 
 # live_server runs Django in a thread while Playwright's sync API runs an event loop in this one:
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from playwright.sync_api import Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,7 +95,46 @@ def kpi_workbook(path, rows: list[list], percent_cells: set[tuple[int, int]]) ->
     workbook.save(path)
 
 
-_demo_snapshot: sqlite3.Connection | None = None
+_demo_snapshot = None
+
+
+class _SqliteSnapshot:
+    """The in-memory SQLite test database, copied whole with SQLite's backup API."""
+
+    def __init__(self, connection):
+        self.copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(self.copy)
+
+    def restore(self, connection) -> None:
+        self.copy.backup(connection.connection)
+
+
+class _PostgresSnapshot:
+    """Every table of the PostgreSQL test database (the cache's too) copied out with COPY, and its sequences."""
+
+    def __init__(self, connection):
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            self.tables = {}
+            for table in connection.introspection.table_names(cursor):
+                buffer = io.BytesIO()
+                cursor.copy_expert(f"COPY {quote(table)} TO STDOUT", buffer)
+                self.tables[quote(table)] = buffer.getvalue()
+            cursor.execute(
+                "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema()"
+            )
+            self.sequences = cursor.fetchall()
+
+    def restore(self, connection) -> None:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(self.tables)}")
+            for table, rows in self.tables.items():
+                if rows:
+                    cursor.copy_expert(f"COPY {table} FROM STDIN", io.BytesIO(rows))
+            for sequence, last_value in self.sequences:
+                # A sequence never used has no last value: the next value is its first again.
+                cursor.execute("SELECT setval(%s, %s, %s)", [sequence, last_value or 1, last_value is not None])
 
 
 @pytest.fixture
@@ -101,25 +142,24 @@ def demo(transactional_db):
     """The real demo data (setup_demo: Torbay's plans, KPIs, risks and the demo users), for a live_server test.
 
     live_server tests are transactional: the database is emptied after each one, and setup_demo takes
-    about 4 s. On the in-memory SQLite test database the loaded database is copied once with SQLite's
-    backup API and copied back for each later test (milliseconds); on any other database setup_demo runs
-    each time.
+    seconds. The loaded database is copied once (the in-memory SQLite test database with SQLite's backup API,
+    PostgreSQL's tables with COPY) and copied back for each later test, in milliseconds; on any other database
+    setup_demo runs each time.
     """
     global _demo_snapshot
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    kind = {"sqlite": _SqliteSnapshot, "postgresql": _PostgresSnapshot}.get(connection.vendor)
+    if kind is None or (connection.vendor == "sqlite" and not connection.is_in_memory_db()):
         call_command("setup_demo", verbosity=0)
         return
     connection.ensure_connection()
     if _demo_snapshot is None:
         call_command("setup_demo", verbosity=0)
-        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
-        connection.connection.backup(snapshot)
-        _demo_snapshot = snapshot
+        _demo_snapshot = kind(connection)
     else:
-        _demo_snapshot.backup(connection.connection)
+        _demo_snapshot.restore(connection)
         # The flush before this test recreated content types and permissions with other ids.
         ContentType.objects.clear_cache()
 
