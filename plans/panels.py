@@ -180,8 +180,7 @@ def objective_rows_html(
     for objective, rows in objective_rows(block, rows_by_pk=rows_by_pk):
         rendered = []
         for index, row in enumerate(rows):
-            context = {
-                "row": row,
+            shown = {
                 "objective": objective,
                 "rowspan": len(rows) if index == 0 else 0,
                 "quarter": quarter,
@@ -189,19 +188,12 @@ def objective_rows_html(
                 "update_markers": update_markers,
             }
 
-            def render(context=context) -> SafeString:
-                return mark_safe(render_to_string(ROW_TEMPLATE, context))
+            def render(row=row, shown=shown) -> SafeString:
+                return mark_safe(render_to_string(ROW_TEMPLATE, {"row": row, **shown}))
 
-            if memo is None:
-                rendered.append(render())
-            else:
-                key = _row_key(row, **{name: context[name] for name in ROW_KEY_CONTEXT})
-                rendered.append(memo.get(key, render))
+            rendered.append(render() if memo is None else memo.get(_row_key(row, **shown), render))
         pairs.append((objective, rendered))
     return pairs
-
-
-ROW_KEY_CONTEXT = ("objective", "rowspan", "quarter", "pdf", "update_markers")
 
 
 class HeaderPanel(Panel):
