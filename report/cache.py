@@ -2,14 +2,18 @@
 
 Each app owns its data versions (core.data_versions, bumped from its own panels.py); each panel names the
 versions its HTML is built from (`Panel.data_versions`, or every version). For one choice of report (plan,
-quarter, as-at date, months, day) the cache holds one bundle: the panels' order, each part's HTML with the
-versions it was built from, and the summaries kept beside them (ReportContext.summary: each theme's share of
-at a glance, the measures and risks it lists), each with the versions it was read under. A request reads the
-bundle and ANY in one go; when ANY is the one the bundle was written under, nothing has changed and every
-part is served. Otherwise it reads the versions and rebuilds only the parts whose versions moved (an action
-update: that theme's actions, and at a glance from the kept shares of the other themes; a KPI value: the KPI
-tables and at a glance). The parts to rebuild say first what they will read (Panel.prepare), so that they
-read it together, and only that: an action update reads its own theme's actions, not the plan's.
+quarter, as-at date, months, day) the cache holds one bundle: the panels' order, each part with the versions
+it was built from, and the summaries kept beside them (ReportContext.summary: each theme's share of at a
+glance, the measures and risks it lists), each with the versions it was read under. The bundle names each
+part's HTML and each summary by the digest of its bytes, kept in a row of its own (a blob): a rebuild writes
+the bundle and the blobs it made, in one statement, not the parts it kept (at ten times Torbay's size the
+whole report is about half a megabyte; an action update changes a few kilobytes of it). A request reads the
+bundle and ANY in one go, then the blobs it needs; when ANY is the one the bundle was written under, nothing
+has changed and every part is served. Otherwise it reads the versions and rebuilds only the parts whose
+versions moved (an action update: that theme's actions, and at a glance from the kept shares of the other
+themes; a KPI value: the KPI tables and at a glance), and any whose blob is gone (culled). The parts to
+rebuild say first what they will read (Panel.prepare), so that they read it together, and only that: an
+action update reads its own theme's actions, not the plan's.
 
 Only one request rebuilds a report's parts at a time (a lock taken with cache.add, for LOCK_SECONDS);
 the others meanwhile serve the previous copy, or wait for the new one when there is none (after a release or on
@@ -42,7 +46,10 @@ TOKEN_KEY = version_key(ANY)
 # by the one before, so its digest is part of every key.
 CODE_FOLDERS = ("core", "plans", "kpis", "risks", "report", "templates")
 CODE_SUFFIXES = (".py", ".html")
-REPORT_TIMEOUT = 60 * 60
+# A bundle and its blobs are kept for a day: a bundle is for one day (its key names it), and every blob it names
+# was written that day, by its first build or a rebuild since.
+REPORT_TIMEOUT = 24 * 60 * 60
+BLOB_PREFIX = "report-blob:"
 # How long one request may hold a report's rebuild before another takes it over; readers meanwhile serve
 # the previous copy, so no one is shown data older than this after a change.
 LOCK_SECONDS = 5
@@ -91,15 +98,53 @@ class Part:
 
 @dataclass
 class Bundle:
-    """What the cache keeps for one choice of report."""
+    """What the cache keeps for one choice of report: what it is made of, each piece named by its blob's key."""
 
     any_version: str
     order: list[str]  # the top-level parts, in order
     children: dict[str, list[str]]  # a part → its children, in order
-    parts: dict[str, tuple[dict[str, str], bytes]]  # a part → (the versions it was built from, its HTML)
-    # The summaries (Summaries.for_bundle): each with the versions it was read under, pickled and compressed on its
-    # own, so that a rebuild unpickles only those it uses and passes the others on as they are.
-    summaries: dict[str, tuple[dict[str, str], bytes]] = field(default_factory=dict)
+    # A part → (the versions it was built from, the blob of its HTML, compressed).
+    parts: dict[str, tuple[dict[str, str], str]]
+    # The summaries (Summaries.for_bundle): each with the versions it was read under and the blob of its value,
+    # pickled and compressed on its own, so that a rebuild unpickles only those it uses and passes the others on.
+    summaries: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
+
+    def part_blobs(self) -> list[str]:
+        return [blob for _, blob in self.parts.values()]
+
+    def summary_blobs(self) -> list[str]:
+        return [blob for _, blob in self.summaries.values()]
+
+
+def blob_key(data: bytes) -> str:
+    """Return the cache key of a blob: the digest of its bytes (the same bytes are kept once)."""
+    return BLOB_PREFIX + hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class Copy:
+    """A report's bundle as read from the cache, with the blobs found of those it names (a blob may be gone)."""
+
+    bundle: Bundle
+    blobs: dict[str, bytes]
+
+    def part(self, name: str) -> tuple[dict[str, str], bytes] | None:
+        """Return a part's versions and compressed HTML, or None when it is not in the bundle or its blob is gone."""
+        found = self.bundle.parts.get(name)
+        if found is None or found[1] not in self.blobs:
+            return None
+        return found[0], self.blobs[found[1]]
+
+    @property
+    def complete(self) -> bool:
+        return all(blob in self.blobs for blob in self.bundle.part_blobs())
+
+    def summaries(self) -> dict[str, tuple[dict[str, str], bytes]]:
+        return {
+            name: (built_from, self.blobs[blob])
+            for name, (built_from, blob) in self.bundle.summaries.items()
+            if blob in self.blobs
+        }
 
 
 def _layout(report_context, panels: list[Panel]) -> dict[str, Part]:
@@ -132,12 +177,14 @@ def _render(part: Part, report_context) -> str:
     return panel.render_html(report_context=report_context)
 
 
-def _compose(bundle: Bundle, html: dict[str, str] | None = None) -> str:
+def _compose(copy: Copy, html: dict[str, str] | None = None) -> str:
+    """Return the report's HTML from a complete copy, taking the parts just rendered from `html`."""
     html = html if html is not None else {}
+    bundle = copy.bundle
 
     def text(name: str) -> str:
         if name not in html:
-            html[name] = zlib.decompress(bundle.parts[name][1]).decode()
+            html[name] = zlib.decompress(copy.blobs[bundle.parts[name][1]]).decode()
         return html[name]
 
     def whole(name: str) -> str:
@@ -215,7 +262,7 @@ class Summaries:
 
     def for_bundle(self) -> dict[str, tuple[dict[str, str], bytes]]:
         """Return the summaries to keep: those used now (packed again), and those not used but still current (as
-        they were packed)."""
+        they were packed: the very bytes read)."""
         unused = {
             name: found
             for name, found in self.previous.items()
@@ -230,23 +277,34 @@ class Summaries:
         return unused | used
 
 
-def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle, dict[str, str]]:
-    """Return the bundle with every part current, rebuilding only the parts whose data changed, and the
-    HTML of the parts it rendered (by name)."""
+def _rebuild(report_context, previous: Copy | None, panels_of) -> tuple[Copy, dict[str, str], dict[str, bytes]]:
+    """Return the copy with every part current, rebuilding only the parts whose data changed (or whose blob is
+    gone), the HTML of the parts it rendered (by name) and the blobs it made (by key)."""
     # Every panel, shown or not: _render asks a stale one whether it is shown, a kept one is not asked again.
     layout = _layout(report_context, panels_of(report_context, shown_only=False))
     names = {name for part in layout.values() for name in part.versions}
     # The first view of a report reads its versions without keeping those never set (its query count stays
     # fixed whatever the number of themes); the first rebuild after a change keeps them.
     versions = data_versions_read(names, keep_unset=previous is not None)
-    summaries = Summaries(previous.summaries if previous else {}, versions)
+    previous_summaries = previous.summaries() if previous else {}
+    summaries = Summaries(previous_summaries, versions)
     report_context.summaries = summaries
+    blobs: dict[str, bytes] = {}  # every blob the new bundle names
+    made: dict[str, bytes] = {}  # those of them made now
+
+    def keep(data: bytes, kept: str | None = None) -> str:
+        key = kept or blob_key(data)
+        blobs[key] = data
+        if kept is None:
+            made[key] = data
+        return key
+
     stale = []
-    parts = {}
+    parts: dict[str, tuple[dict[str, str], str]] = {}
     for name, part in layout.items():
-        kept = previous.parts.get(name) if previous else None
+        kept = previous.part(name) if previous else None
         if kept is not None and _current(kept[0], versions):
-            parts[name] = kept
+            parts[name] = (kept[0], keep(kept[1], previous.bundle.parts[name][1]))
         else:
             stale.append(part)
     # Every panel to rebuild says what it reads first, so that they read it together.
@@ -256,26 +314,42 @@ def _rebuild(report_context, previous: Bundle | None, panels_of) -> tuple[Bundle
     for part in stale:
         rendered[part.name] = _render(part, report_context)
         built_from = {version: versions[version] for version in part.versions}
-        parts[part.name] = (built_from, zlib.compress(rendered[part.name].encode(), 1))
+        parts[part.name] = (built_from, keep(zlib.compress(rendered[part.name].encode(), 1)))
+    kept_summaries = {}
+    for name, (built_from, packed) in summaries.for_bundle().items():
+        # Passed on as read (the very bytes): the same blob.
+        same = name in previous_summaries and previous_summaries[name][1] is packed
+        kept_summaries[name] = (built_from, keep(packed, previous.bundle.summaries[name][1] if same else None))
     bundle = Bundle(
         any_version=versions[ANY],
         order=[name for name in layout if "/" not in name],
         children={name: part.children for name, part in layout.items() if part.children},
         parts={name: parts[name] for name in layout},
-        summaries=summaries.for_bundle(),
+        summaries=kept_summaries,
     )
-    return bundle, rendered
+    return Copy(bundle, blobs), rendered, made
 
 
-def _built_meanwhile(key: str) -> Bundle | None:
+def _read(key: str, *, summaries: bool) -> Copy | None:
+    """Return the report's copy kept under `key` with the blobs of its parts (and of its summaries), or None."""
+    bundle = cache.get(key)
+    return None if bundle is None else _with_blobs(bundle, summaries=summaries)
+
+
+def _with_blobs(bundle: Bundle, *, summaries: bool) -> Copy:
+    wanted = bundle.part_blobs() + (bundle.summary_blobs() if summaries else [])
+    return Copy(bundle, cache.get_many(wanted) if wanted else {})
+
+
+def _built_meanwhile(key: str) -> Copy | None:
     """Wait, for at most LOCK_SECONDS, for the request building this report from nothing to keep it; return it, or
     None if it is not there by then (that request failed or is slow: this one builds it too)."""
     deadline = monotonic() + LOCK_SECONDS
     while monotonic() < deadline:
         sleep(WAIT_SECONDS)
-        bundle = cache.get(key)
-        if bundle is not None:
-            return bundle
+        copy = _read(key, summaries=True)
+        if copy is not None:
+            return copy
     return None
 
 
@@ -289,22 +363,29 @@ def cached_report_html(report_context, *, today: datetime.date, panels_of) -> Sa
     """
     key = report_cache_key(report_context=report_context, today=today)
     found = cache.get_many([key, TOKEN_KEY])
-    previous: Bundle | None = found.get(key)
-    if previous is not None and previous.any_version == found.get(TOKEN_KEY):
-        return mark_safe(panels_personalise(_compose(previous), report_context=report_context))
+    previous: Copy | None = None
+    if key in found:
+        current = found[key].any_version == found.get(TOKEN_KEY)
+        # Opened again with nothing changed, the summaries are not read: no part is rebuilt.
+        previous = _with_blobs(found[key], summaries=not current)
+        if current and previous.complete:
+            return mark_safe(panels_personalise(_compose(previous), report_context=report_context))
+        if current:  # a blob is gone: its part is rebuilt, with the summaries the rebuild may use
+            previous = _with_blobs(found[key], summaries=True)
     lock = f"{key}:rebuilding"
     locked = cache.add(lock, 1, timeout=LOCK_SECONDS)
     if not locked and previous is None:
         previous = _built_meanwhile(key)
-    if not locked and previous is not None:
+    if not locked and previous is not None and previous.complete:
         # Another request is building this report: its copy, or the previous one for at most LOCK_SECONDS.
         html = _compose(previous)
     else:
         try:
-            bundle, rendered = _rebuild(report_context, previous, panels_of)
-            cache.set(key, bundle, timeout=REPORT_TIMEOUT)
+            copy, rendered, made = _rebuild(report_context, previous, panels_of)
+            # The blobs made and the bundle naming them, in one write: a reader never finds the bundle without them.
+            cache.set_many({**made, key: copy.bundle}, timeout=REPORT_TIMEOUT)
         finally:
             if locked:
                 cache.delete(lock)
-        html = _compose(bundle, rendered)
+        html = _compose(copy, rendered)
     return mark_safe(panels_personalise(html, report_context=report_context))

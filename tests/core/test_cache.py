@@ -53,6 +53,20 @@ def test_set_and_add_are_each_one_statement(no_cull_due, django_assert_num_queri
         cache.add("report:rebuilding", 1, timeout=5)
 
 
+def test_set_many_writes_every_key_in_one_statement(no_cull_due, django_assert_num_queries):
+    cache.set("kept", "before", timeout=60)
+    with django_assert_num_queries(1):
+        assert cache.set_many({"kept": "after", "new": [1, 2], "blob": b"\x00bytes"}, timeout=60) == []
+    assert cache.get_many(["kept", "new", "blob"]) == {"kept": "after", "new": [1, 2], "blob": b"\x00bytes"}
+
+
+def test_set_many_writes_more_keys_than_one_statement_takes(no_cull_due, monkeypatch):
+    monkeypatch.setattr(core.cache, "SET_MANY_ROWS", 3)
+    cache.set_many({f"key-{number}": number for number in range(7)}, timeout=60)
+    assert entries() == 7
+    assert cache.get("key-6") == 6
+
+
 def test_the_table_is_culled_past_its_most_entries_once_every_so_many_writes(monkeypatch):
     small = DatabaseCache("django_cache", {"OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2}})
     monkeypatch.setattr(core.cache, "_writes", count(1))

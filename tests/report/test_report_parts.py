@@ -467,3 +467,46 @@ def test_the_ofsted_recommendations_are_rendered_again_when_they_change_not_when
     assert ("OfstedRecommendationsPanel", None) in rendered
     assert "Better now." in body
     assert without_csrf(body) == without_csrf(fresh(warm))
+
+
+# Each part's HTML and each summary is kept in a blob of its own, named by the bundle: a rebuild writes only those
+# it made.
+
+
+def _report_bundle():
+    key = next(k for k in cache_keys() if k.startswith("report:") and not k.endswith(":rebuilding"))
+    return cache.get(key)
+
+
+def test_a_rebuild_writes_the_blobs_it_made_not_those_of_the_parts_it_kept(
+    warm, rendered, plan, head_of_service, monkeypatch
+):
+    kept_before = {name: blob for name, (_, blob) in _report_bundle().parts.items()}
+    written: list[str] = []
+    set_many = cache.set_many
+
+    def spy(data, *args, **kwargs):
+        written.extend(data)
+        return set_many(data, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set_many", spy)
+    update(head_of_service, actions_of(plan, 1)[0], "red", "Slipped.")
+    view(warm)
+    rebuilt = {name for name in kept_before if name.endswith(("AtAGlancePanel", "BoardChangesPanel", ":actions"))}
+    kept = {blob for name, blob in kept_before.items() if name not in rebuilt}
+    assert written and not kept & set(written)
+    # Theme 1's actions, at a glance and since the last board, each theme's glance and changes share and its
+    # rows: a handful of blobs, whatever the number of parts kept.
+    assert len(written) <= 10 < len(kept_before)
+
+
+def test_a_part_whose_blob_is_gone_is_rendered_again(warm, rendered):
+    bundle = _report_bundle()
+    name, (_, blob) = next((name, part) for name, part in bundle.parts.items() if name.endswith("RiskRegisterPanel"))
+    cache.delete(blob)  # culled
+    body = view(warm)
+    assert rendered == [("RiskRegisterPanel", None)]
+    assert without_csrf(body) == without_csrf(fresh(warm))
+    rendered.clear()
+    view(warm)
+    assert rendered == []  # its blob is kept again
