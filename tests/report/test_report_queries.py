@@ -12,17 +12,17 @@ from tests.report.builders import build_plan, earlier_paper
 
 pytestmark = pytest.mark.django_db
 
-# Session, user and the user's groups (3), the plan chooser (1), the quarters with news (1), themes, objectives, key actions, latest updates and RAGs (5), key priorities, medium-term
-# developments and RAG guidance (3), Ofsted recommendations (1; their answering actions +1 when there are
-# some: tests/plans/test_recommendations.py), the KPI tables (4), the risk register (1), the published paper
-# "since the last board" compares with (1; none here: with one, four more: its data, and the live measures,
-# their targets and the risks, tests/report/test_changes.py).
+# Session, user and the user's groups (3), the plan chooser (1), the quarters with news (1), themes, objectives,
+# key actions, latest updates and RAGs (5), key priorities, medium-term developments and RAG guidance (3), Ofsted
+# recommendations (1; their answering actions +1 when there are some: tests/plans/test_recommendations.py), the
+# KPI tables (4), the risk register (1), the published paper "since the last board" compares with (1; none here:
+# with one, four more: its data, and the live measures, their targets and the risks, tests/report/test_changes.py).
 # The first report also reads and writes the database cache (core.cache: one statement a write): its bundle of
 # parts with the data version ANY (1), the build's lock (1), the parts' data versions (1), keeping the bundle with
 # the blobs of its parts and summaries (1) and freeing the lock (1).
 REPORT_QUERIES = 20 + 5
-# As at a date: the plan's history (+1), themes from their history (+1), the key actions' and the risks' owners read apart (+2),
-# the plan's risk appetite (+1; the live register reads it in the risks' own query).
+# As at a date: the plan's history (+1), themes from their history (+1), the key actions' and the risks' owners
+# read apart (+2), the plan's risk appetite (+1; the live register reads it in the risks' own query).
 REPORT_AS_AT_QUERIES = 25 + 5
 # Opened again with no change to the data: session, user, groups, plan chooser, quarters with news, the
 # bundle of parts with the data version ANY in one read of the cache, and the blobs of its parts in another.
