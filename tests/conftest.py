@@ -16,6 +16,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("createcachetable", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def cache_not_culled_by_earlier_tests(monkeypatch):
+    """The shared cache counts its table once every CULL_EVERY writes of the process (core.cache): each test
+    starts the count again, so that a test's query count never depends on how many writes came before it."""
+    import itertools
+
+    import core.cache
+
+    monkeypatch.setattr(core.cache, "_writes", itertools.count(1))
+
+
 @pytest.fixture
 def make_user(db):
     """Return a function that makes a user in the given role groups."""
