@@ -370,10 +370,10 @@ def update_buttons(html: str, *, report_context) -> str:
     if not (own or others):
         return UPDATE_MARKER.sub("", html)
     button = _update_button_html()
+    reader = str(user.pk)  # read once: the user is a lazy object, and there is a marker for every action
 
     def fill(match: re.Match) -> str:
-        mine = bool(match[2]) and int(match[2]) == user.pk
-        return button.replace(str(NO_ACTION_PK), match[1]) if (own if mine else others) else ""
+        return button.replace(str(NO_ACTION_PK), match[1]) if (own if match[2] == reader else others) else ""
 
     return UPDATE_MARKER.sub(fill, html)
 
