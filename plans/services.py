@@ -99,9 +99,10 @@ def key_action_update_add(
     years = selectors.plan_update_years(plan=plan)
     if financial_year not in years:
         raise ValidationError(year_outside_plan_message(years))
-    locks.quarter_unlocked(plan_id=plan.pk, financial_year=financial_year, quarter=quarter)
     now = timezone.now()
     with transaction.atomic():
+        # In the transaction, the plan held: a publish locking the quarter meanwhile is seen (plans.rounds.locks).
+        locks.quarter_unlocked(plan_id=plan.pk, financial_year=financial_year, quarter=quarter)
         version_claim(
             KeyAction.objects,
             pk=key_action.pk,
@@ -189,8 +190,10 @@ def key_action_delete(*, user: User, key_action: KeyAction) -> None:
         *QuarterRag.objects.filter(key_action=key_action).values_list("financial_year", "quarter"),
         *ActionUpdate.objects.filter(key_action=key_action).values_list("financial_year", "quarter"),
     ]
-    locks.quarters_unlocked(plan_id=key_action.objective.theme.plan_id, quarters=quarters)
+    plan_id = key_action.objective.theme.plan_id
     with transaction.atomic():
+        locks.plans_held([plan_id])
+        locks.quarters_unlocked(plan_id=plan_id, quarters=quarters)
         key_action._history_user = user
         key_action.delete()
 
@@ -199,8 +202,8 @@ def quarter_rag_save(*, user: User, quarter_rag: QuarterRag) -> QuarterRag:
     """Validate and save a quarter's RAG edited as a whole (the admin): stamped with who and when, and the
     action's version moved on; return it. Refuses a RAG for a locked quarter, or moved out of one, as the update
     form does."""
-    _unlocked_before_and_after(quarter_rag)
     with transaction.atomic():
+        _unlocked_before_and_after(quarter_rag)
         _quarter_rag_stamp_and_save(user=user, quarter_rag=quarter_rag, at=timezone.now())
         _key_action_version_bump(quarter_rag.key_action_id)
     return quarter_rag
@@ -209,8 +212,8 @@ def quarter_rag_save(*, user: User, quarter_rag: QuarterRag) -> QuarterRag:
 def quarter_rag_delete(*, user: User, quarter_rag: QuarterRag) -> None:
     """Delete a quarter's RAG; its history records who did it, and the action's version moves on. Refuses a RAG
     of a locked quarter."""
-    _unlocked_before_and_after(quarter_rag)
     with transaction.atomic():
+        _unlocked_before_and_after(quarter_rag)
         quarter_rag._history_user = user
         quarter_rag.delete()
         _key_action_version_bump(quarter_rag.key_action_id)
@@ -219,30 +222,32 @@ def quarter_rag_delete(*, user: User, quarter_rag: QuarterRag) -> None:
 def action_update_save(*, user: User, action_update: ActionUpdate) -> ActionUpdate:
     """Validate and save an update edited as a whole (the admin), its history recording `user`; return it.
     Refuses an update for a locked quarter, or moved out of one, as the update form does."""
-    _unlocked_before_and_after(action_update)
     with transaction.atomic():
+        _unlocked_before_and_after(action_update)
         _save(action_update, user=user)
     return action_update
 
 
 def action_update_delete(*, user: User, action_update: ActionUpdate) -> None:
     """Delete an update; its history records who did it. Refuses an update of a locked quarter."""
-    _unlocked_before_and_after(action_update)
     with transaction.atomic():
+        _unlocked_before_and_after(action_update)
         action_update._history_user = user
         action_update.delete()
 
 
 def _unlocked_before_and_after(row: QuarterRag | ActionUpdate) -> None:
     """Refuse (ValidationError) a write to a quarter's RAG or update when the quarter it is for, or the one it was
-    for before this edit, is locked: the quarter lock's rule, whoever writes (plans.rounds.locks)."""
+    for before this edit, is locked: the quarter lock's rule, whoever writes (plans.rounds.locks). Inside the
+    write's transaction: the plans are held until it ends."""
     quarters, actions = {(row.financial_year, row.quarter)}, {row.key_action_id}
     stored = type(row).objects.filter(pk=row.pk).values_list("key_action_id", "financial_year", "quarter").first()
     if stored is not None:
         actions.add(stored[0])
         quarters.add(stored[1:])
-    plan_ids = KeyAction.objects.filter(pk__in=actions).values_list("objective__theme__plan_id", flat=True)
-    for plan_id in set(plan_ids):
+    plan_ids = set(KeyAction.objects.filter(pk__in=actions).values_list("objective__theme__plan_id", flat=True))
+    locks.plans_held(plan_ids)
+    for plan_id in plan_ids:
         locks.quarters_unlocked(plan_id=plan_id, quarters=quarters)
 
 

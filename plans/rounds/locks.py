@@ -45,13 +45,25 @@ def quarter_is_locked(*, plan_id: int, financial_year: int, quarter: int) -> boo
 
 
 def quarter_unlocked(*, plan_id: int, financial_year: int, quarter: int) -> None:
-    """Refuse (ValidationError) a save to a locked quarter of the plan, saying what to do next."""
+    """Refuse (ValidationError) a save to a locked quarter of the plan, saying what to do next (inside the save's
+    transaction: the plan is held until it ends, see plans_held)."""
+    plans_held([plan_id])
     quarters_unlocked(plan_id=plan_id, quarters=[(financial_year, quarter)])
+
+
+def plans_held(plan_ids: Iterable[int]) -> None:
+    """Hold the plans' rows until the transaction under way ends (SELECT … FOR UPDATE, in the order of their
+    pks), so that a write to a plan's quarters and the locking of one of them, which holds the row too, happen one
+    after the other: the write then sees the lock, or the paper frozen with the lock shows the write. (On SQLite,
+    whose writers go one at a time from the start of their transaction, it is a plain read.)"""
+    list(Plan.objects.select_for_update().filter(pk__in=set(plan_ids)).order_by("pk").values_list("pk", flat=True))
 
 
 def quarters_unlocked(*, plan_id: int, quarters: Iterable[tuple[int, int]]) -> None:
     """Refuse (ValidationError) a write touching any locked quarter of the plan, given as (financial year,
-    quarter) pairs, naming the earliest locked one (one query; none when no quarter is given)."""
+    quarter) pairs, naming the earliest locked one (one query; none when no quarter is given).
+
+    Call it inside the write's transaction, after plans_held: a quarter locked meanwhile is then seen."""
     wanted = Q()
     for financial_year, quarter in set(quarters):
         wanted |= Q(financial_year=financial_year, quarter=quarter)
@@ -72,6 +84,8 @@ def quarter_lock(*, user: User, plan: Plan, quarter: FinancialQuarter) -> Quarte
     if not permissions.can_publish_round(user):
         raise PermissionDenied(NOT_PUBLISHER_MESSAGE)
     with transaction.atomic():
+        # Held until the publish that locks it commits: a save to the quarter meanwhile waits, then is refused.
+        plans_held([plan.pk])
         lock = QuarterLock.objects.select_for_update().filter(
             plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter
         ).first() or QuarterLock(plan=plan, financial_year=quarter.financial_year, quarter=quarter.quarter)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime
 import subprocess
+import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from core import roles
@@ -71,6 +74,49 @@ def test_publishing_freezes_the_paper_locks_the_quarter_and_closes_the_round(pub
     plan = plan_of(action)
     assert (plan.round_financial_year, plan.round_quarter) == (None, None)
     assert QuarterLock.objects.get(plan=plan).reopened_at is None
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's writers go one at a time from the start of their transaction"
+)
+def test_an_update_saved_while_its_quarter_is_published_waits_for_the_lock_and_is_refused(
+    sro, head_of_service, action, monkeypatch
+):
+    open_round(sro, plan_of(action))
+    freezing, results = threading.Event(), []
+    freeze = publishing.paper_data
+
+    def slow_freeze(report_context):
+        freezing.set()
+        time.sleep(1)  # the update comes while the paper is frozen: its quarter locked, not yet committed
+        return freeze(report_context)
+
+    monkeypatch.setattr(publishing, "paper_data", slow_freeze)
+
+    def publish() -> None:
+        try:
+            publishing.paper_publish(user=sro, plan=plan_of(action), quarter=Q2)
+        finally:
+            connection.close()
+
+    def update() -> None:
+        freezing.wait(10)
+        try:
+            save_update(head_of_service, action, progress="Saved while it was published.")
+            results.append("saved")
+        except ValidationError as error:
+            results.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish), threading.Thread(target=update)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # It waited for the publish to commit, then saw the lock: not saved into a quarter whose paper went without it.
+    assert results == [locks.QUARTER_LOCKED_MESSAGE.format(quarter=Q2.label)]
+    assert "Saved while it was published." not in str(PublishedPaper.objects.get().data)
 
 
 def test_a_published_paper_does_not_change_when_the_live_data_does(published, sro, head_of_service, action):
