@@ -190,10 +190,8 @@ def key_action_delete(*, user: User, key_action: KeyAction) -> None:
         *QuarterRag.objects.filter(key_action=key_action).values_list("financial_year", "quarter"),
         *ActionUpdate.objects.filter(key_action=key_action).values_list("financial_year", "quarter"),
     ]
-    plan_id = key_action.objective.theme.plan_id
     with transaction.atomic():
-        locks.plans_held([plan_id])
-        locks.quarters_unlocked(plan_id=plan_id, quarters=quarters)
+        locks.quarters_unlocked(plan_id=key_action.objective.theme.plan_id, quarters=quarters)
         key_action._history_user = user
         key_action.delete()
 
@@ -239,15 +237,14 @@ def action_update_delete(*, user: User, action_update: ActionUpdate) -> None:
 def _unlocked_before_and_after(row: QuarterRag | ActionUpdate) -> None:
     """Refuse (ValidationError) a write to a quarter's RAG or update when the quarter it is for, or the one it was
     for before this edit, is locked: the quarter lock's rule, whoever writes (plans.rounds.locks). Inside the
-    write's transaction: the plans are held until it ends."""
+    write's transaction: each plan is held until it ends."""
     quarters, actions = {(row.financial_year, row.quarter)}, {row.key_action_id}
     stored = type(row).objects.filter(pk=row.pk).values_list("key_action_id", "financial_year", "quarter").first()
     if stored is not None:
         actions.add(stored[0])
         quarters.add(stored[1:])
-    plan_ids = set(KeyAction.objects.filter(pk__in=actions).values_list("objective__theme__plan_id", flat=True))
-    locks.plans_held(plan_ids)
-    for plan_id in plan_ids:
+    plan_ids = KeyAction.objects.filter(pk__in=actions).values_list("objective__theme__plan_id", flat=True)
+    for plan_id in sorted(set(plan_ids)):  # held in the order of their pks, as every writer holds them
         locks.quarters_unlocked(plan_id=plan_id, quarters=quarters)
 
 

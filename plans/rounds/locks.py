@@ -46,8 +46,7 @@ def quarter_is_locked(*, plan_id: int, financial_year: int, quarter: int) -> boo
 
 def quarter_unlocked(*, plan_id: int, financial_year: int, quarter: int) -> None:
     """Refuse (ValidationError) a save to a locked quarter of the plan, saying what to do next (inside the save's
-    transaction: the plan is held until it ends, see plans_held)."""
-    plans_held([plan_id])
+    transaction, as quarters_unlocked)."""
     quarters_unlocked(plan_id=plan_id, quarters=[(financial_year, quarter)])
 
 
@@ -61,14 +60,16 @@ def plans_held(plan_ids: Iterable[int]) -> None:
 
 def quarters_unlocked(*, plan_id: int, quarters: Iterable[tuple[int, int]]) -> None:
     """Refuse (ValidationError) a write touching any locked quarter of the plan, given as (financial year,
-    quarter) pairs, naming the earliest locked one (one query; none when no quarter is given).
+    quarter) pairs, naming the earliest locked one (two queries; none when no quarter is given).
 
-    Call it inside the write's transaction, after plans_held: a quarter locked meanwhile is then seen."""
+    Call it inside the write's transaction: it holds the plan until the transaction ends (plans_held), so a
+    quarter locked meanwhile is seen."""
     wanted = Q()
     for financial_year, quarter in set(quarters):
         wanted |= Q(financial_year=financial_year, quarter=quarter)
     if not wanted:
         return
+    plans_held([plan_id])
     locked = (
         QuarterLock.objects.filter(wanted, plan_id=plan_id, reopened_at__isnull=True)
         .order_by("financial_year", "quarter")
