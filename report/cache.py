@@ -371,7 +371,7 @@ def cached_report_html(report_context, *, today: datetime.date, panels_of) -> Sa
         if current and previous.complete:
             return mark_safe(panels_personalise(_compose(previous), report_context=report_context))
         if current:  # a blob is gone: its part is rebuilt, with the summaries the rebuild may use
-            previous = _with_blobs(found[key], summaries=True)
+            previous.blobs.update(cache.get_many(previous.bundle.summary_blobs()))
     lock = f"{key}:rebuilding"
     locked = cache.add(lock, 1, timeout=LOCK_SECONDS)
     if not locked and previous is None:
