@@ -22,6 +22,7 @@ from core.calendar import QUARTERS, FinancialQuarter, current_quarter, end_of_da
 from plans import permissions
 from plans.models import ActionUpdate, KeyAction, Objective, Plan, QuarterRag, ReportingRound, Submission, Theme
 from plans.recommendations import recommendations_for_action, recommendations_for_report
+from plans.theme_read import live_theme_read
 
 _OPEN_ROUND = "_open_round_cache"
 
@@ -492,28 +493,25 @@ def report_theme_contents(
     Each row's `latest_update` is the latest update for `quarter` or, without one, for an earlier quarter
     (never a later one); its `for_quarter` tells which.
 
-    Four queries whatever the size of the plan (five as at a date: the key actions' owners).
+    Live: one query (plans.theme_read). As at a date: five, from the history tables with the ORM (the key actions'
+    owners read on their own).
     """
-    end = end_of_day(as_at) if as_at is not None else None
+    if as_at is None:
+        return _live_theme_contents(user=user, plan=plan, quarter=quarter, theme_pks=theme_pks)
+    end = end_of_day(as_at)
 
     def only(theme: str) -> Q:
         """Rows whose theme (reached by the path `theme`) is one of those asked for, or the plan's."""
         return Q(**{f"{theme}__plan": plan}) if theme_pks is None else Q(**{f"{theme}_id__in": list(theme_pks)})
 
     objectives = list(Objective.objects.filter(only("theme")).order_by("theme_id", "order", "id"))
-    if end is None:
-        actions = KeyAction.objects.filter(only("objective__theme"), retired_at__isnull=True).select_related("owner")
-        if plan.open_round_quarter is not None:  # no update awaits sign-off outside a round (as plan_open_round)
-            actions = actions.annotate(awaiting_signoff=_awaiting_signoff())
-        actions = list(actions.order_by("order", "id"))
-    else:
-        actions = sorted(
-            KeyAction.history.as_of(end).filter(only("objective__theme"), retired_at__isnull=True),
-            key=lambda a: (a.order, a.pk),
-        )
-        owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
-        for action in actions:
-            action.owner = owners.get(action.owner_id)
+    actions = sorted(
+        KeyAction.history.as_of(end).filter(only("objective__theme"), retired_at__isnull=True),
+        key=lambda a: (a.order, a.pk),
+    )
+    owners = get_user_model().objects.in_bulk({a.owner_id for a in actions if a.owner_id})
+    for action in actions:
+        action.owner = owners.get(action.owner_id)
     in_themes = only("key_action__objective__theme")
     updates = _narrative_updates(scope=in_themes, quarter=quarter, end=end)
     year_rags: dict[int, dict[int, str]] = {}
@@ -525,7 +523,6 @@ def report_theme_contents(
             year_rags.setdefault(key_action_id, {})[quarter_number] = rag
         if (financial_year, quarter_number) == (previous.financial_year, previous.quarter):
             previous_rags[key_action_id] = rag
-    editable = end is None
     rows_by_objective: dict[int, list[ActionRow]] = {}
     for action in actions:
         by_quarter = year_rags.get(action.pk, {})
@@ -534,10 +531,43 @@ def report_theme_contents(
                 action=action,
                 rags=[by_quarter.get(q, "") for q in QUARTERS],
                 latest_update=updates.get(action.pk),
-                editable=editable and permissions.can_edit_key_action(user, action),
-                awaiting_signoff=getattr(action, "awaiting_signoff", False),
+                editable=False,  # the report as at a date is read, never updated
             )
         )
+    return _theme_contents(objectives, rows_by_objective, previous_rags)
+
+
+def _live_theme_contents(
+    *, user: User, plan: Plan, quarter: FinancialQuarter, theme_pks: Collection[int] | None
+) -> ThemeContents:
+    # No update awaits sign-off outside a round (as plan_open_round): the statement then leaves that out.
+    objectives, read = live_theme_read(
+        plan=plan,
+        quarter=quarter,
+        theme_pks=None if theme_pks is None else list(theme_pks),
+        round_open=plan.open_round_quarter is not None,
+    )
+    rows_by_objective: dict[int, list[ActionRow]] = {}
+    previous_rags: dict[int, str] = {}
+    for found in read:
+        action = found.action
+        if found.previous_rag is not None:
+            previous_rags[action.pk] = found.previous_rag
+        rows_by_objective.setdefault(action.objective_id, []).append(
+            ActionRow(
+                action=action,
+                rags=found.rags,
+                latest_update=found.update,
+                editable=permissions.can_edit_key_action(user, action),
+                awaiting_signoff=found.awaiting_signoff,
+            )
+        )
+    return _theme_contents(objectives, rows_by_objective, previous_rags)
+
+
+def _theme_contents(
+    objectives: list[Objective], rows_by_objective: dict[int, list[ActionRow]], previous_rags: dict[int, str]
+) -> ThemeContents:
     objectives_by_theme: dict[int, list[ObjectiveBlock]] = {}
     for objective in objectives:
         objectives_by_theme.setdefault(objective.theme_id, []).append(

@@ -12,16 +12,18 @@ from tests.report.builders import build_plan, earlier_paper
 
 pytestmark = pytest.mark.django_db
 
-# Session, user and the user's groups (3), the plan chooser (1), the quarters with news (1), themes, objectives,
-# key actions, latest updates and RAGs (5), key priorities, medium-term developments and RAG guidance (3), Ofsted
-# recommendations (1; their answering actions +1 when there are some: tests/plans/test_recommendations.py), the
-# KPI tables (4), the risk register (1), the published paper "since the last board" compares with (1; none here:
-# with one, four more: its data, and the live measures, their targets and the risks, tests/report/test_changes.py).
+# Session, user and the user's groups (3), the plan chooser (1), the quarters with news (1), the themes (1), their
+# objectives with the key actions, owners, latest updates and RAGs in one statement (1: plans.theme_read), key
+# priorities, medium-term developments and RAG guidance (3), Ofsted recommendations (1; their answering actions +1
+# when there are some: tests/plans/test_recommendations.py), the KPI tables (4), the risk register (1), the
+# published paper "since the last board" compares with (1; none here: with one, four more: its data, and the live
+# measures, their targets and the risks, tests/report/test_changes.py).
 # The first report also reads and writes the database cache (core.cache: one statement a write): its bundle of
 # parts with the data version ANY (1), the build's lock (1), the parts' data versions (1), keeping the bundle with
 # the blobs of its parts and summaries (1) and freeing the lock (1).
-REPORT_QUERIES = 20 + 5
-# As at a date: the plan's history (+1), themes from their history (+1), the key actions' and the risks' owners
+REPORT_QUERIES = 17 + 5
+# As at a date: the plan's history (+1), themes from their history (+1), the objectives, key actions, latest updates
+# and RAGs read with the ORM, from their history (+3: four queries, not one), the key actions' and the risks' owners
 # read apart (+2), the plan's risk appetite (+1; the live register reads it in the risks' own query).
 REPORT_AS_AT_QUERIES = 25 + 5
 # Opened again with no change to the data: session, user, groups, plan chooser, quarters with news, the
@@ -67,12 +69,12 @@ def without_csrf(content: bytes) -> bytes:
 
 # The first view after an action update: the view's own reads (5), the bundle with ANY (1), the blobs of its
 # parts and summaries (1), the rebuild's lock (1), the data versions (1), the theme list (1), that theme's
-# objectives, key actions, latest updates and RAGs (4), keeping the bundle with the blobs it made (1) and freeing
-# the lock (1); the same whatever the number of themes and actions, and whether or not there is a paper to
-# compare with: since the last board compares that theme's part from the rows just read, with the paper's data
-# as read once by the process. (Panels that are kept are not asked whether they are shown: the Ofsted
+# objectives with its key actions, their owners, latest updates and RAGs (1), keeping the bundle with the blobs it
+# made (1) and freeing the lock (1); the same whatever the number of themes and actions, and whether or not there
+# is a paper to compare with: since the last board compares that theme's part from the rows just read, with the
+# paper's data as read once by the process. (Panels that are kept are not asked whether they are shown: the Ofsted
 # recommendations are not read.)
-REPORT_AFTER_UPDATE_QUERIES = 16
+REPORT_AFTER_UPDATE_QUERIES = 13
 
 
 @pytest.mark.parametrize("with_paper", [pytest.param(False, id="no earlier paper"), pytest.param(True, id="a paper")])
