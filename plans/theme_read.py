@@ -39,15 +39,16 @@ class _Slice:
     def end(self) -> int:
         return self.start + len(self.attnames)
 
-    def instance(self, row: tuple) -> Model | None:
-        """Return the model instance in `row`, or None when its columns are empty (a left join found no row)."""
+    def instance(self, row: tuple, alias: str) -> Model | None:
+        """Return the model instance in `row` (of the database `alias`), or None when its columns are empty (a left
+        join found no row)."""
         values = list(row[self.start : self.end])
         if values[0] is None:  # the primary key: the first concrete field of each model read here
             return None
         for index, converters, expression in self.converters:
             for converter in converters:
                 values[index] = converter(values[index], expression, connection)
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return self.model.from_db(alias, self.attnames, values)
 
 
 @dataclass(frozen=True)
@@ -162,24 +163,25 @@ def live_theme_read(
         rows = cursor.fetchall()
     objectives: dict[int, Objective] = {}
     actions: list[ThemeReadRow] = []
+    alias = connection.alias
     objective_cache = KeyAction._meta.get_field("objective")
     owner_cache = KeyAction._meta.get_field("owner")
     for row in rows:
         objective_pk = row[statement.objective.start]
         if objective_pk not in objectives:
-            objectives[objective_pk] = statement.objective.instance(row)
-        action = statement.action.instance(row)
+            objectives[objective_pk] = statement.objective.instance(row, alias)
+        action = statement.action.instance(row, alias)
         if action is None:  # an objective with no live key action
             continue
         objective_cache.set_cached_value(action, objectives[objective_pk])
-        owner_cache.set_cached_value(action, statement.owner.instance(row))
+        owner_cache.set_cached_value(action, statement.owner.instance(row, alias))
         rags = row[statement.rags : statement.rags + 5]
         actions.append(
             ThemeReadRow(
                 action=action,
                 rags=[rag or "" for rag in rags[:4]],
                 previous_rag=rags[4],
-                update=statement.update.instance(row),
+                update=statement.update.instance(row, alias),
                 awaiting_signoff=statement.awaiting is not None and bool(row[statement.awaiting]),
             )
         )

@@ -1,4 +1,5 @@
-"""The live report's one-statement read of its themes (plans.theme_read) gives what the ORM gives, field by field."""
+"""The report's reads written as statements give what the ORM gives: its themes (plans.theme_read), field by field,
+and the quarters with news."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 
 from core.calendar import QUARTERS, FinancialQuarter
 from plans.models import ActionUpdate, KeyAction, Objective, QuarterRag, ReportingRound, Submission
+from plans.selectors import report_quarters_with_news
 from plans.theme_read import live_theme_read
 from tests.factories import (
     ActionUpdateFactory,
@@ -183,3 +185,20 @@ def test_what_the_fixture_holds_is_told_apart(plans, django_assert_num_queries):
     assert first[1].update is None  # its update is a later quarter's
     assert first[1].awaiting_signoff is False  # submitted in a round now closed
     assert live_theme_read(plan=plan, quarter=FinancialQuarter(2021, 2), theme_pks=[], round_open=True) == ([], [])
+
+
+def test_the_quarters_with_news_are_the_plans_own_oldest_first(plans, django_assert_num_queries):
+    plan, theme_pks = plans
+    retired = KeyActionFactory(objective=ObjectiveFactory(theme_id=theme_pks[1]), retired_at=_at(1))
+    QuarterRagFactory(key_action=retired, financial_year=2019, quarter=2)  # a retired action's RAG still counts
+    ActionUpdateFactory(financial_year=2018, quarter=1, created_at=_at(9))  # another plan's news is its own
+    with django_assert_num_queries(1):
+        found = report_quarters_with_news(plan=plan)
+    rags = QuarterRag.objects.filter(key_action__objective__theme__plan=plan).order_by()
+    updates = ActionUpdate.objects.filter(key_action__objective__theme__plan=plan).order_by()
+    fields = ("financial_year", "quarter")
+    expected = {FinancialQuarter(*row) for row in rags.values_list(*fields).union(updates.values_list(*fields))}
+    assert found == sorted(expected)
+    assert found[0] == FinancialQuarter(2019, 2)
+    assert FinancialQuarter(2018, 1) not in found
+    assert len(found) == len(expected) == 8
