@@ -42,17 +42,26 @@ def data_versions_read(names: Iterable[str], *, keep_unset: bool = True) -> dict
     so that from now on it changes only with its own data (three queries a name, once); without, nothing is
     written but ANY, and what is built under it is rebuilt at the next change of anything.
     """
+    return data_versions_read_with(names, (), keep_unset=keep_unset)[0]
+
+
+def data_versions_read_with(
+    names: Iterable[str], keys: Iterable[str], *, keep_unset: bool = True
+) -> tuple[dict[str, str], dict[str, object]]:
+    """Return the current token of each name (and of ANY), as data_versions_read does, and the entries found of
+    the other cache `keys`: all in one read of the cache."""
     wanted = {ANY, *names}
     # What is bumped after this read is bumped again (data_versions_bump).
     transaction.get_connection().__dict__.pop(PENDING, None)
-    tokens = cache.get_many([version_key(name) for name in wanted])
-    versions = {name: tokens[version_key(name)] for name in wanted if version_key(name) in tokens}
+    keys = list(keys)
+    found = cache.get_many([version_key(name) for name in wanted] + keys)
+    versions = {name: found[version_key(name)] for name in wanted if version_key(name) in found}
     versions[ANY] = _any_version(versions.get(ANY))
     for name in wanted - versions.keys():
         if keep_unset:
             cache.add(version_key(name), versions[ANY], timeout=None)
         versions[name] = versions[ANY]
-    return versions
+    return versions, {key: found[key] for key in keys if key in found}
 
 
 def _replace(names: tuple[str, ...]) -> None:

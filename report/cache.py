@@ -37,7 +37,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
-from core.data_versions import ANY, data_versions_read, version_key
+from core.data_versions import ANY, data_versions_read, data_versions_read_with, version_key
 from core.panels import Panel, panels_personalise
 
 # The global data version: changed by every change any app makes (stored papers are kept under it).
@@ -114,6 +114,10 @@ class Bundle:
 
     def summary_blobs(self) -> list[str]:
         return [blob for _, blob in self.summaries.values()]
+
+    def version_names(self) -> set[str]:
+        """Return the data versions its parts and summaries were built from."""
+        return {name for built_from, _ in (*self.parts.values(), *self.summaries.values()) for name in built_from}
 
 
 def blob_key(data: bytes) -> str:
@@ -277,15 +281,21 @@ class Summaries:
         return unused | used
 
 
-def _rebuild(report_context, previous: Copy | None, panels_of) -> tuple[Copy, dict[str, str], dict[str, bytes]]:
+def _rebuild(
+    report_context, previous: Copy | None, panels_of, versions: dict[str, str] | None = None
+) -> tuple[Copy, dict[str, str], dict[str, bytes]]:
     """Return the copy with every part current, rebuilding only the parts whose data changed (or whose blob is
-    gone), the HTML of the parts it rendered (by name) and the blobs it made (by key)."""
+    gone), the HTML of the parts it rendered (by name) and the blobs it made (by key). `versions`: the data
+    versions read with the previous copy's blobs (those its parts were built from), if they were."""
     # Every panel, shown or not: _render asks a stale one whether it is shown, a kept one is not asked again.
     layout = _layout(report_context, panels_of(report_context, shown_only=False))
     names = {name for part in layout.values() for name in part.versions}
     # The first view of a report reads its versions without keeping those never set (its query count stays
-    # fixed whatever the number of themes); the first rebuild after a change keeps them.
-    versions = data_versions_read(names, keep_unset=previous is not None)
+    # fixed whatever the number of themes); the first rebuild after a change keeps them. Those read with the
+    # previous copy's blobs are not read again: only a part new since (a theme added) reads its own.
+    versions = dict(versions or {})
+    if not names <= versions.keys():
+        versions.update(data_versions_read(names - versions.keys(), keep_unset=previous is not None))
     previous_summaries = previous.summaries() if previous else {}
     summaries = Summaries(previous_summaries, versions)
     report_context.summaries = summaries
@@ -341,6 +351,13 @@ def _with_blobs(bundle: Bundle, *, summaries: bool) -> Copy:
     return Copy(bundle, cache.get_many(wanted) if wanted else {})
 
 
+def _with_blobs_and_versions(bundle: Bundle) -> tuple[Copy, dict[str, str]]:
+    """Return the copy with the blobs of its parts and summaries, and the current data versions it was built from,
+    in one read of the cache (a rebuild compares the two)."""
+    versions, blobs = data_versions_read_with(bundle.version_names(), bundle.part_blobs() + bundle.summary_blobs())
+    return Copy(bundle, blobs), versions
+
+
 def _built_meanwhile(key: str) -> Copy | None:
     """Wait, for at most LOCK_SECONDS, for the request building this report from nothing to keep it; return it, or
     None if it is not there by then (that request failed or is slow: this one builds it too)."""
@@ -364,14 +381,17 @@ def cached_report_html(report_context, *, today: datetime.date, panels_of) -> Sa
     key = report_cache_key(report_context=report_context, today=today)
     found = cache.get_many([key, TOKEN_KEY])
     previous: Copy | None = None
+    versions = None
     if key in found:
         current = found[key].any_version == found.get(TOKEN_KEY)
-        # Opened again with nothing changed, the summaries are not read: no part is rebuilt.
-        previous = _with_blobs(found[key], summaries=not current)
-        if current and previous.complete:
-            return mark_safe(panels_personalise(_compose(previous), report_context=report_context))
-        if current:  # a blob is gone: its part is rebuilt, with the summaries the rebuild may use
+        if current:  # opened again with nothing changed, the summaries are not read: no part is rebuilt
+            previous = _with_blobs(found[key], summaries=False)
+            if previous.complete:
+                return mark_safe(panels_personalise(_compose(previous), report_context=report_context))
+            # A blob is gone: its part is rebuilt, with the summaries the rebuild may use.
             previous.blobs.update(cache.get_many(previous.bundle.summary_blobs()))
+        else:  # changed: the parts' versions are read with the blobs, to tell which parts to rebuild
+            previous, versions = _with_blobs_and_versions(found[key])
     lock = f"{key}:rebuilding"
     locked = cache.add(lock, 1, timeout=LOCK_SECONDS)
     if not locked and previous is None:
@@ -381,7 +401,7 @@ def cached_report_html(report_context, *, today: datetime.date, panels_of) -> Sa
         html = _compose(previous)
     else:
         try:
-            copy, rendered, made = _rebuild(report_context, previous, panels_of)
+            copy, rendered, made = _rebuild(report_context, previous, panels_of, versions)
             # The blobs made and the bundle naming them, in one write: a reader never finds the bundle without them.
             cache.set_many({**made, key: copy.bundle}, timeout=REPORT_TIMEOUT)
         finally:

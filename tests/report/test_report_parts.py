@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.data_versions import data_versions_bump
 from kpis.models import MeasureValue
 from plans import services
-from plans.models import KeyAction, KeyPriority, Plan
+from plans.models import KeyAction, KeyPriority, Objective, Plan, Theme
 from report import cache as report_cache
 from risks.models import Risk
 from tests.report.builders import build_plan
@@ -511,3 +511,27 @@ def test_a_part_whose_blob_is_gone_is_rendered_again(warm, rendered):
     rendered.clear()
     view(warm)
     assert rendered == []  # its blob is kept again
+
+
+def test_a_theme_added_since_the_copy_was_kept_reads_its_own_versions(warm, rendered, plan, head_of_service):
+    # A rebuild compares the parts with the data versions read with the kept copy's blobs; the new theme's actions
+    # name a version that copy never read, read then and kept: it changes with that theme's data only.
+    theme = Theme.objects.create(plan=plan, number=9, title="A theme added later", overview_rag="amber")
+    action = KeyAction.objects.create(
+        objective=Objective.objects.create(theme=theme, description="<p>A new objective.</p>"),
+        description="<p>A key action of the new theme.</p>",
+        owner=head_of_service,
+        owner_name="Heather Head",
+    )
+    assert "A key action of the new theme." in view(warm)
+    for changed, number in ((actions_of(plan, 1)[0], 1), (action, 9)):
+        rendered.clear()
+        update(head_of_service, changed, "green", f"An update in theme {number}.")
+        body = view(warm)
+        assert sorted(rendered, key=str) == [
+            ("AtAGlancePanel", None),
+            ("BoardChangesPanel", None),
+            ("ThemeActionsPanel", number),
+        ]
+        assert f"An update in theme {number}." in body
+    assert without_csrf(body) == without_csrf(fresh(warm))
