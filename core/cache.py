@@ -6,7 +6,8 @@ by one. The report writes the cache on every rebuild (its lock, its parts, the l
 those round trips were a third of the first view after an action update. Here `set` and `add` are one upsert
 each (INSERT … ON CONFLICT, on PostgreSQL and SQLite alike), `set_many` one for up to SET_MANY_ROWS keys,
 and the table is counted, to cull it past MAX_ENTRIES, once every CULL_EVERY writes of a process rather than
-on every write. `touch` and any other database keep Django's way.
+on every write; `set_many_freeing` frees a lock in the write it guarded. `touch` and any other database keep
+Django's way.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ class DatabaseCache(DjangoDatabaseCache):
         expires = datetime.max.replace(tzinfo=zone) if timeout is None else datetime.fromtimestamp(timeout, tz=zone)
         return expires.replace(microsecond=0)
 
-    def _upsert(self, connection, rows: list[tuple[str, object]], expires: datetime, *, add: bool = False) -> int:
-        """Write (key, value) rows in one statement; with `add`, replace only expired entries. Return the rows
-        written."""
+    def _upsert(self, connection, rows: list[tuple[str, object, datetime]], *, add: bool = False) -> int:
+        """Write (key, value, expires) rows in one statement; with `add`, replace only expired entries. Return the
+        rows written."""
         quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
         table, key_column, value_column, expires_column = (
             quote(name) for name in (self._table, "cache_key", "value", "expires")
@@ -59,7 +60,7 @@ class DatabaseCache(DjangoDatabaseCache):
             f"{expires_column} = excluded.{expires_column}{only_expired}"
         )
         params = []
-        for key, value in rows:
+        for key, value, expires in rows:
             pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
             params += [key, pickled, adapt(expires)]
         params += [adapt(now)] if add else []
@@ -74,20 +75,45 @@ class DatabaseCache(DjangoDatabaseCache):
         if mode == "touch" or connection is None:
             return super()._base_set(mode, key, value, timeout)
         # `add` replaces only an expired entry; `set` any.
-        return self._upsert(connection, [(key, value)], self._expires(timeout), add=mode == "add") > 0
+        return self._upsert(connection, [(key, value, self._expires(timeout))], add=mode == "add") > 0
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         connection = self._connection()
         if connection is None or not data:
             return super().set_many(data, timeout=timeout, version=version)
-        rows = [(self.make_and_validate_key(key, version=version), value) for key, value in data.items()]
         expires = self._expires(timeout)
+        rows = [(self.make_and_validate_key(key, version=version), value, expires) for key, value in data.items()]
         for start in range(0, len(rows), SET_MANY_ROWS):
-            self._upsert(connection, rows[start : start + SET_MANY_ROWS], expires)
+            self._upsert(connection, rows[start : start + SET_MANY_ROWS])
         return []
+
+    def set_many_freeing(self, data: dict, lock: str, timeout=DEFAULT_TIMEOUT, version=None) -> None:
+        """Set the entries of `data` and free `lock` (taken with `add` to guard this write) in the same statement,
+        for up to SET_MANY_ROWS - 1 entries: the lock is written as expired, which `get` finds missing and `add`
+        takes."""
+        connection = self._connection()
+        if connection is None or len(data) >= SET_MANY_ROWS:
+            self.set_many(data, timeout=timeout, version=version)
+            self.delete(lock, version=version)
+            return
+        expires = self._expires(timeout)
+        rows = [(self.make_and_validate_key(key, version=version), value, expires) for key, value in data.items()]
+        freed = self._expires(-1)
+        self._upsert(connection, [*rows, (self.make_and_validate_key(lock, version=version), None, freed)])
 
     def _cull_if_full(self, db, cursor, now) -> None:
         cursor.execute(f"SELECT COUNT(*) FROM {connections[db].ops.quote_name(self._table)}")
         entries = cursor.fetchone()[0]
         if entries > self._max_entries:
             self._cull(db, cursor, now, entries)
+
+
+def cache_set_many_freeing(cache, data: dict, lock: str, *, timeout=DEFAULT_TIMEOUT) -> None:
+    """Set `data` in `cache` and free `lock`: in one statement with this backend (DatabaseCache.set_many_freeing),
+    in two with any other (a test's in-memory cache)."""
+    set_many_freeing = getattr(cache, "set_many_freeing", None)
+    if set_many_freeing is None:
+        cache.set_many(data, timeout=timeout)
+        cache.delete(lock)
+    else:
+        set_many_freeing(data, lock, timeout=timeout)

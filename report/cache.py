@@ -37,6 +37,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 
+from core.cache import cache_set_many_freeing
 from core.data_versions import ANY, data_versions_read, data_versions_read_with, version_key
 from core.panels import Panel, panels_personalise
 
@@ -403,9 +404,15 @@ def cached_report_html(report_context, *, today: datetime.date, panels_of) -> Sa
         try:
             copy, rendered, made = _rebuild(report_context, previous, panels_of, versions)
             # The blobs made and the bundle naming them, in one write: a reader never finds the bundle without them.
-            cache.set_many({**made, key: copy.bundle}, timeout=REPORT_TIMEOUT)
-        finally:
+            # The lock is freed by the same statement (core.cache).
+            entries = {**made, key: copy.bundle}
+            if locked:
+                cache_set_many_freeing(cache, entries, lock, timeout=REPORT_TIMEOUT)
+            else:
+                cache.set_many(entries, timeout=REPORT_TIMEOUT)
+        except BaseException:
             if locked:
                 cache.delete(lock)
+            raise
         html = _compose(copy, rendered)
     return mark_safe(panels_personalise(html, report_context=report_context))

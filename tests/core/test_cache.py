@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 import core.cache
-from core.cache import CULL_EVERY, DatabaseCache
+from core.cache import CULL_EVERY, DatabaseCache, cache_set_many_freeing
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,27 @@ def test_set_many_writes_every_key_in_one_statement(django_assert_num_queries):
     with django_assert_num_queries(1):
         assert cache.set_many({"kept": "after", "new": [1, 2], "blob": b"\x00bytes"}, timeout=60) == []
     assert cache.get_many(["kept", "new", "blob"]) == {"kept": "after", "new": [1, 2], "blob": b"\x00bytes"}
+
+
+def test_set_many_freeing_writes_and_frees_the_lock_in_one_statement(django_assert_num_queries):
+    assert cache.add("report:rebuilding", 1, timeout=5) is True
+    with django_assert_num_queries(1):
+        cache_set_many_freeing(cache, {"report": "bundle", "blob": b"part"}, "report:rebuilding", timeout=60)
+    assert cache.get_many(["report", "blob"]) == {"report": "bundle", "blob": b"part"}
+    assert cache.get("report:rebuilding") is None
+    assert cache.add("report:rebuilding", 2, timeout=5) is True  # free to be taken again
+
+
+@pytest.mark.parametrize("backend", ["core.cache.DatabaseCache", "django.core.cache.backends.locmem.LocMemCache"])
+def test_set_many_freeing_frees_the_lock_with_more_keys_than_one_statement_takes_or_another_backend(
+    monkeypatch, backend, settings
+):
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "django_cache"}}
+    monkeypatch.setattr(core.cache, "SET_MANY_ROWS", 3)
+    assert cache.add("lock", 1, timeout=5) is True
+    cache_set_many_freeing(cache, {f"key-{number}": number for number in range(5)}, "lock", timeout=60)
+    assert cache.get("key-4") == 4
+    assert cache.add("lock", 2, timeout=5) is True
 
 
 def test_set_many_writes_more_keys_than_one_statement_takes(monkeypatch):
