@@ -577,20 +577,6 @@ def _theme_contents(
     return ThemeContents(objectives=objectives_by_theme, previous_rags=previous_rags)
 
 
-def report_themes(*, user: User, plan: Plan, quarter: FinancialQuarter, as_at: datetime.date | None) -> ReportThemes:
-    """Return the plan's themes with objectives, key actions, the year's Q1–Q4 RAG and narrative as at `as_at`.
-
-    Five queries whatever the size of the plan (seven as at a date: the themes' and key actions' history, and
-    the key actions' owners).
-    """
-    contents = report_theme_contents(user=user, plan=plan, quarter=quarter, as_at=as_at)
-    blocks = [
-        ThemeBlock(theme=theme, objectives=contents.objectives.get(theme.pk, []))
-        for theme in report_theme_list(plan=plan, as_at=as_at)
-    ]
-    return ReportThemes(blocks=blocks, previous_rags=contents.previous_rags)
-
-
 def report_quarters_with_news(*, plan: Plan) -> list[FinancialQuarter]:
     """Return the quarters that have a RAG or a narrative update in the plan, oldest first (one query).
 
