@@ -512,3 +512,17 @@ def test_a_past_quarters_report_runs_a_fixed_number_of_queries(client, sro, scal
         response = client.get(reverse("report"), params)
     assert response.status_code == 200
     assert response.content.count(b"No update for Q4 2020/21.") == 64 * scale - 5 * scale
+
+
+def test_the_panels_go_in_their_place_once_and_a_title_cannot_take_it(signed_in, plan):
+    # The panels are put into the rendered page after the template (report.views.PANELS_PLACE): after the toolbar
+    # and the status line, inside the report, once; the same text in a title is escaped, never a place for them.
+    Plan.objects.filter(pk=plan.pk).update(title=f"{report_views.PANELS_PLACE} Torbay")
+    html = get_report(signed_in)
+    assert report_views.PANELS_PLACE not in html
+    assert html.count('id="glance-heading"') == 1
+    assert html.count('id="changes-heading"') == 1
+    assert "&lt;!--report-panels--&gt; Torbay</h1>" in html
+    report = html.index('<div class="report">')
+    assert report < html.index('class="report-downloads"') < html.index('id="glance-heading"')
+    assert html.index('id="glance-heading"') < html.index("</main>")
