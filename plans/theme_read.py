@@ -1,4 +1,5 @@
-"""The live report's read of its themes' objectives, key actions, RAGs and narrative updates: one statement.
+"""The live report's reads on the path people wait on, written as SQL statements: its themes' contents, the quarters
+with news.
 
 Every view of the report after a head of service's update reads that theme again (report.cache), so this read is
 on the path people wait on most. Written with the ORM it took four queries, and on PostgreSQL most of its time went
@@ -192,3 +193,25 @@ def live_theme_read(
             )
         )
     return list(objectives.values()), actions
+
+
+def quarters_with_news_read(plan_pk: int) -> list[tuple[int, int]]:
+    """Return the (financial year, quarter) pairs with a RAG or a narrative update in the plan, unordered. One
+    statement: the ORM's union of two joins took 1.2 ms on PostgreSQL, most of it compiling and planning; this
+    takes 0.5 ms (the plan's key actions found once)."""
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    quarter = quote("quarter")
+    sql = (
+        f"WITH actions AS (SELECT a.id FROM {table(KeyAction)} a INNER JOIN {table(Objective)} o "
+        f"ON o.id = a.objective_id INNER JOIN {table(Theme)} t ON t.id = o.theme_id WHERE t.plan_id = %s) "
+        f"SELECT financial_year, {quarter} FROM {table(QuarterRag)} WHERE key_action_id IN (SELECT id FROM actions) "
+        f"UNION SELECT financial_year, {quarter} FROM {table(ActionUpdate)} "
+        "WHERE key_action_id IN (SELECT id FROM actions)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [plan_pk])
+        return cursor.fetchall()
