@@ -396,8 +396,9 @@ def _latest_update_ids(end: datetime.datetime | None = None) -> Subquery:
     return Subquery(updates.order_by("-created_at", "-id").values("pk")[:1])
 
 
-def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime | None) -> Subquery:
-    """Return the pk of the update each key action's row shows for `quarter` (written by `end`, when given).
+def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime) -> Subquery:
+    """Return the pk of the update each key action's row shows for `quarter`, of those written by `end` (the live
+    report reads the same in its statement: plans.theme_read).
 
     The latest update for the quarter itself; without one, the latest for an earlier quarter, which the
     row marks as such. An update for a later quarter is never shown, however recent.
@@ -406,29 +407,25 @@ def _narrative_update_ids(*, quarter: FinancialQuarter, end: datetime.datetime |
         Q(financial_year__lt=quarter.financial_year)
         | Q(financial_year=quarter.financial_year, quarter__lte=quarter.quarter),
         key_action=OuterRef("key_action"),
+        created_at__lte=end,
     )
-    if end is not None:
-        updates = updates.filter(created_at__lte=end)
     return Subquery(updates.order_by("-financial_year", "-quarter", "-created_at", "-id").values("pk")[:1])
 
 
-def _narrative_updates(
-    *, scope: Q, quarter: FinancialQuarter, end: datetime.datetime | None
-) -> dict[int, ActionUpdate]:
+def _narrative_updates(*, scope: Q, quarter: FinancialQuarter, end: datetime.datetime) -> dict[int, ActionUpdate]:
     # Unordered: one update per key action, into a dict (the model's ordering joins up to the plan to sort).
     # Its author is shown by the name written with it (author_name), so the user row is not read.
     updates = ActionUpdate.objects.filter(scope, pk=_narrative_update_ids(quarter=quarter, end=end)).order_by()
     return {update.key_action_id: update for update in updates}
 
 
-def _quarter_rags(
-    *, scope: Q, end: datetime.datetime | None, financial_year: int, previous: FinancialQuarter
-) -> QuerySet:
-    """Return (key action pk, financial year, quarter, RAG) rows of the year's and the previous quarter's RAGs."""
+def _quarter_rags(*, scope: Q, end: datetime.datetime, financial_year: int, previous: FinancialQuarter) -> QuerySet:
+    """Return (key action pk, financial year, quarter, RAG) rows of the year's and the previous quarter's RAGs as
+    they stood at `end`."""
     wanted = Q(financial_year=financial_year) | Q(financial_year=previous.financial_year, quarter=previous.quarter)
     # The history's key_action is a plain join to the live table, so RAGs of actions deleted
     # since then drop out with their actions.
-    rags = QuarterRag.objects if end is None else QuarterRag.history.as_of(end)
+    rags = QuarterRag.history.as_of(end)
     # Unordered, as values: one per key action and quarter, into dicts.
     return rags.filter(wanted, scope).order_by().values_list("key_action_id", "financial_year", "quarter", "rag")
 

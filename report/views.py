@@ -123,6 +123,7 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
 
     template_name = "report/report.html"
     pdf = False
+    panels_html: str | None = None  # set by panels(), put into the page once it is rendered
     every_month = False  # the papers show every month; the page the reporting year's unless asked
 
     def report_context_data(self) -> dict:
@@ -169,9 +170,8 @@ class HighlightReportView(LoginRequiredMixin, TemplateView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        html = getattr(self, "panels_html", None)
-        if html is not None:
-            response.add_post_render_callback(functools.partial(_panels_put_in, html=html))
+        if self.panels_html is not None:
+            response.add_post_render_callback(functools.partial(_panels_put_in, html=self.panels_html))
         return response
 
 
